@@ -1,0 +1,3 @@
+"""drafter: win back a customer your company has hurt."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,290 @@
+"""Read a case file safely and turn every problem into a message naming file, line and field."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from drafter.case import Case
+from drafter.errors import InputError
+
+MAX_BYTES = 1_000_000
+"""Largest case file accepted; real cases are a few kilobytes."""
+
+MAX_NODES = 10_000
+"""Largest number of YAML values after alias expansion (stops 'billion laughs')."""
+
+STDIN = "-"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text, so the model checks them and names the field."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class CaseFileError(InputError):
+    """A case file that cannot be read or does not match the case format."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        if len(problems) == 1:
+            text = f"{source}: {problems[0]}"
+        else:
+            text = f"{source} has {len(problems)} problems:\n" + "\n".join(
+                f"  {p}" for p in problems
+            )
+        super().__init__(text)
+
+
+def read_source(path: str) -> tuple[str, str]:
+    """Return ``(display name, text)`` of a case file path, or of stdin for ``-``."""
+    name = "<stdin>" if path == STDIN else path
+    try:
+        if path == STDIN:
+            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:
+            with open(path, "rb") as fh:
+                raw = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise CaseFileError(name, ["no such file."]) from None
+    except IsADirectoryError:
+        raise CaseFileError(name, ["is a folder, not a case file."]) from None
+    except OSError as exc:
+        raise CaseFileError(name, [f"cannot be read ({exc.strerror or exc})."]) from None
+    if len(raw) > MAX_BYTES:
+        raise CaseFileError(
+            name, [f"is larger than {MAX_BYTES // 1000} KB; a case file is a few KB of YAML."]
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CaseFileError(
+            name, [f"line {line}: is not UTF-8 text; save the file as UTF-8 and try again."]
+        ) from None
+    return name, text
+
+
+def load_case(path: str, defaults: Mapping[str, Any] | None = None) -> Case:
+    """Load and validate a case file; ``defaults`` fill top-level keys the file omits."""
+    name, text = read_source(path)
+    return parse_case(text, name, defaults)
+
+
+def parse_case(text: str, source: str, defaults: Mapping[str, Any] | None = None) -> Case:
+    """Validate case-file text; ``source`` names it in error messages."""
+    node = _compose(text, source)
+    data = _construct(node, source)
+    merged = {**(defaults or {}), **data}
+    try:
+        return Case.model_validate(merged)
+    except ValidationError as exc:
+        problems = sorted((_describe(err, node) for err in exc.errors()), key=_line_of)
+        raise CaseFileError(source, problems) from None
+
+
+def _compose(text: str, source: str) -> yaml.MappingNode:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise CaseFileError(source, [f"{where}is not valid YAML: {exc.problem}."]) from None
+    except yaml.YAMLError as exc:
+        raise CaseFileError(source, [f"is not valid YAML: {exc}."]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise CaseFileError(
+            source, ["is empty; run `drafter init` for a starter case file to fill in."]
+        )
+    if not isinstance(node, yaml.MappingNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        raise CaseFileError(
+            source,
+            [
+                f"line {node.start_mark.line + 1}: the top level is {kind}; expected fields "
+                "such as `account:`, `customer:` and `what_went_wrong:`."
+            ],
+        )
+    _check_nodes(node, source)
+    return node
+
+
+def _check_nodes(root: yaml.Node, source: str) -> None:
+    """Reject alias bombs and duplicate keys before anything is built from the tree."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = 1  # guards against recursive aliases
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        raise CaseFileError(
+                            source,
+                            [
+                                f"line {key.start_mark.line + 1}: field `{key.value}` appears "
+                                f"twice (first on line {seen[key.value]}); keep one."
+                            ],
+                        )
+                    seen[key.value] = key.start_mark.line + 1
+                total += size(key) + size(value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        if total > MAX_NODES:
+            raise CaseFileError(
+                source,
+                [
+                    f"line {node.start_mark.line + 1}: expands to more than {MAX_NODES:,} values "
+                    "(YAML anchors and aliases); a case file never needs that many."
+                ],
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
+def _construct(node: yaml.Node, source: str) -> dict[str, Any]:
+    loader = _Loader("")
+    try:
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = exc.problem or "cannot be read"
+        if "constructor for the tag" in problem:
+            problem = "YAML tags such as `!!python/object` are not allowed in a case file"
+        raise CaseFileError(source, [f"{where}{problem}."]) from None
+    finally:
+        loader.dispose()
+    assert isinstance(data, dict)
+    return data
+
+
+def _describe(err: Any, root: yaml.Node) -> str:
+    """One line for one pydantic error: line, dotted field, what was expected."""
+    loc: tuple[str | int, ...] = tuple(err["loc"])
+    node, exact = _node_at(root, loc)
+    line = node.start_mark.line + 1 if node is not None else None
+    field = _dotted(loc) or "(top level)"
+    kind = err["type"]
+    if kind == "missing":
+        what = "is required but missing"
+        if loc == ("sender",):
+            what += " (or set a default sender with `drafter config path`)"
+        where = f"line {line}" if line and line > 1 else "the file"
+        return f"{where}: field `{field}` {what}."
+    if kind == "extra_forbidden":
+        what = "is not a known field"
+        known = _known_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), sorted(known), n=1, cutoff=0.6)
+        if close:
+            return f"line {line}: field `{field}` {what}; did you mean `{close[0]}`?"
+        if known:
+            what += f" (known here: {', '.join(sorted(known))})"
+        return f"line {line}: field `{field}` {what}."
+    msg = str(err["msg"])
+    msg = msg.removeprefix("Value error, ")
+    msg = msg[0].lower() + msg[1:]
+    got = err.get("input")
+    shown = ""
+    if (
+        exact
+        and isinstance(got, str | int | float | bool)
+        and len(repr(got)) <= 60
+        and repr(got) not in msg
+    ):
+        shown = f" (found {got!r})"
+    where = f"line {line}: " if line else ""
+    return f"{where}field `{field}`: {msg}{shown}."
+
+
+def _line_of(problem: str) -> int:
+    """Sort key: the line number a problem starts with (problems without one go first)."""
+    head = problem.split(":", 1)[0]
+    return int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 0
+
+
+def _node_at(root: yaml.Node, loc: tuple[str | int, ...]) -> tuple[yaml.Node | None, bool]:
+    """The YAML node at a pydantic ``loc``, or its nearest ancestor; and whether it is exact."""
+    node: yaml.Node = root
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                    # an unknown key is best pointed at by the key itself
+                    child = value if part != loc[-1] else key
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if 0 <= part < len(node.value):
+                child = node.value[part]
+        if child is None:
+            return node, False
+        node = child
+    return node, True
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _known_keys(loc: tuple[str | int, ...]) -> frozenset[str]:
+    """Field names accepted at ``loc`` (a mapping inside the case), for suggestions."""
+    model: Any = Case
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return frozenset()
+        info = model.model_fields.get(part)
+        if info is None:
+            return frozenset()
+        model = _inner_model(info.annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return frozenset(model.model_fields)
+    return frozenset()
+
+
+def _inner_model(annotation: Any) -> Any:
+    """Unwrap ``X | None`` and ``list[X]`` down to X."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            inner = _inner_model(arg)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return annotation
+
+
+def display_path(path: Path | str) -> str:
+    """A short path for messages: relative to the working directory when inside it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)

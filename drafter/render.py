@@ -1,0 +1,177 @@
+"""Render drafts from the Jinja templates in ``templates/`` (offline, deterministic)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.sandbox
+
+from drafter.advice import recommend
+from drafter.case import Case
+from drafter.drafts import Draft, Kind, Party
+from drafter.errors import InputError
+from drafter.resources import resource_dir
+
+CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render: output flavour, the user's signature, and template overrides."""
+
+    markdown: bool = False
+    signature: str | None = None
+    template_dirs: tuple[Path, ...] = ()
+
+
+def money(amount: float, currency: str = "USD") -> str:
+    """``240000, 'USD'`` → ``$240,000``; unknown currencies put the code after."""
+    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+    sign = CURRENCY_SIGNS.get(currency)
+    return f"{sign}{text}" if sign else f"{text} {currency}"
+
+
+def longdate(value: date) -> str:
+    """``2026-12-15`` → ``15 December 2026`` (unambiguous in every locale)."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def number(value: float) -> str:
+    """``6.0`` → ``6``; ``2.5`` → ``2.5``."""
+    return f"{value:g}"
+
+
+def first_name(name: str) -> str:
+    """The first word of a name, for a warm greeting."""
+    return name.split()[0] if name.split() else name
+
+
+def sentence(text: str) -> str:
+    """Text ending in sentence punctuation, so a field reads as a sentence."""
+    text = text.strip()
+    return text if not text or text[-1] in ".!?…\"'”)" else text + "."
+
+
+def unsentence(text: str) -> str:
+    """Text with a trailing full stop removed, to run it into a longer sentence."""
+    text = text.strip()
+    return text[:-1] if text.endswith(".") and not text.endswith("..") else text
+
+
+def lcfirst(text: str) -> str:
+    """Lower-case the first letter unless the first word looks like a name or acronym."""
+    word = text.split(" ", 1)[0]
+    if len(word) > 1 and (word[1:].lower() != word[1:] or word in {"I"}):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def heading_for(markdown: bool) -> Any:
+    """A ``heading(text)`` helper: ``## text`` in Markdown, the bare text in plain text."""
+
+    def heading(text: str, level: int = 2) -> str:
+        return f"{'#' * level} {text}" if markdown else text
+
+    return heading
+
+
+FILTERS = {
+    "money": money,
+    "longdate": longdate,
+    "number": number,
+    "first_name": first_name,
+    "sentence": sentence,
+    "unsentence": unsentence,
+    "lcfirst": lcfirst,
+}
+
+
+@cache
+def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d)) for d in template_dirs]
+    loaders.append(jinja2.FileSystemLoader(str(resource_dir("templates"))))
+    env_class = jinja2.sandbox.SandboxedEnvironment if template_dirs else jinja2.Environment
+    env = env_class(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "htm"], default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def tidy(text: str) -> str:
+    """Strip trailing spaces and collapse runs of blank lines that template logic leaves."""
+    text = _TRAILING_SPACE.sub("\n", text.strip() + "\n")
+    return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"
+
+
+def recipients(kind: Kind, case: Case) -> tuple[Party, ...]:
+    """Who a draft is addressed to: the customer, or the decider for the escalation note."""
+    if kind == "escalation":
+        to = case.escalation.to if case.escalation and case.escalation.to else "Senior management"
+        return (Party(to),)
+    return (Party(case.customer.name, case.customer.email),)
+
+
+def render_template(
+    name: str, variables: dict[str, Any], options: RenderOptions
+) -> tuple[str, str]:
+    """Render template ``name``'s ``subject`` and ``body`` blocks; return both, tidied."""
+    env = _environment(options.template_dirs)
+    try:
+        template = env.get_template(name)
+        ctx = template.new_context(
+            {**variables, "markdown": options.markdown, "heading": heading_for(options.markdown)}
+        )
+        subject = "".join(template.blocks["subject"](ctx)).strip()
+        body = "".join(template.blocks["body"](ctx))
+    except KeyError as exc:
+        raise InputError(f"template {name} must define a {{% block {exc.args[0]} %}}.") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise InputError(
+            f"template {exc.filename or name}, line {exc.lineno}: {exc.message}."
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise InputError(f"template {exc.name} was not found.") from None
+    except (jinja2.UndefinedError, jinja2.sandbox.SecurityError) as exc:
+        raise InputError(f"template {name}: {exc}.") from None
+    return " ".join(subject.split()), tidy(body)
+
+
+def render(kind: Kind, case: Case, options: RenderOptions | None = None) -> Draft:
+    """Draft one artifact for ``case`` from its template."""
+    options = options or RenderOptions()
+    variables = {
+        "case": case,
+        "signature": options.signature,
+        "recommendation": recommend(case),
+    }
+    subject, body = render_template(f"{kind}.j2", variables, options)
+    return Draft(
+        kind=kind,
+        subject=subject,
+        body=body,
+        sender=Party(case.sender.name, case.sender.email),
+        to=recipients(kind, case),
+        markdown=options.markdown,
+    )
+
+
+def render_all(
+    case: Case, kinds: Sequence[Kind], options: RenderOptions | None = None
+) -> list[Draft]:
+    """Draft several artifacts for one case."""
+    return [render(kind, case, options) for kind in kinds]
