@@ -1,0 +1,60 @@
+"""Start-up benchmark: median wall time of `drafter email CASE` against `python -c pass`.
+
+Run from the repository root with drafter installed in the current interpreter:
+
+    python bench/startup.py [--runs 30] [--case ../shared/cases/hospital-overstock.yaml]
+
+Target: drafter's median at most 120 ms on a 2-core machine (offline template path).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CASE = ROOT.parent / "shared" / "cases" / "hospital-overstock.yaml"
+TARGET_MS = 120.0
+
+
+def median_ms(command: list[str], runs: int) -> tuple[float, float]:
+    """Median and best wall time of ``command`` in milliseconds, after one warm-up run."""
+    env = {**os.environ, "DRAFTER_CONFIG": os.devnull}
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env=env)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--case", type=Path, default=DEFAULT_CASE)
+    args = parser.parse_args()
+
+    python = sys.executable
+    base, base_best = median_ms([python, "-c", "pass"], args.runs)
+    rows = [("python -c pass", base, base_best)]
+    for kind in ("email", "agenda", "escalation"):
+        med, best = median_ms([python, "-m", "drafter", kind, str(args.case)], args.runs)
+        rows.append((f"drafter {kind}", med, best))
+
+    print(f"{'command':<22}{'median ms':>10}{'best ms':>10}{'over python':>13}")
+    for name, med, best in rows:
+        print(f"{name:<22}{med:>10.1f}{best:>10.1f}{med - base:>13.1f}")
+    email = rows[1][1]
+    verdict = "meets" if email <= TARGET_MS else "misses"
+    print(f"\ndrafter email median {email:.1f} ms {verdict} the {TARGET_MS:.0f} ms target "
+          f"({args.runs} runs, {os.cpu_count()} cores, Python {sys.version.split()[0]})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,339 @@
+"""The ``drafter`` command line: thin click commands over case → render → checks → output."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from drafter import __version__
+from drafter.drafts import KINDS, Kind
+from drafter.errors import EXIT_BAD_INPUT, EXIT_UNEXPECTED, DrafterError, InputError
+from drafter.output import EXTENSIONS, FORMATS, Format
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES = """\b
+Exit codes:
+  0  success
+  1  unexpected error, or a check failed (`drafter check`, `--strict`)
+  2  bad input: case file, config, template or option"""
+
+MAIN_HELP = f"""Draft the messages that win back a customer your company has hurt.
+
+Describe what went wrong, what has changed and what is at stake in one YAML
+case file, then draft a Take-the-Stick email to the customer, a clear-the-air
+meeting agenda, or an escalation note to senior management.
+
+\b
+Get started:
+  drafter init case.yaml            write a commented starter case
+  drafter validate case.yaml        check it, with line numbers for mistakes
+  drafter email case.yaml           print the email, ready to paste
+  drafter all case.yaml -o drafts/  write all three drafts to a folder
+  drafter email case.yaml -o draft.eml   an unsent draft for your mail client
+
+{EXIT_CODES}
+"""
+
+KIND_HELP: dict[Kind, str] = {
+    "email": "Draft the Take-the-Stick email to the customer.",
+    "agenda": "Draft the clear-the-air meeting agenda to share with the customer.",
+    "escalation": "Draft the internal escalation note to senior management.",
+}
+
+
+class DrafterGroup(click.Group):
+    """Turns drafter's own errors into one clear paragraph and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DrafterError as exc:
+            click.echo(f"drafter: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader (e.g. `| head`) went away: not an error
+            ctx.exit(0)
+        except Exception as exc:  # noqa: BLE001 — last line of defence for the user
+            click.echo(
+                f"drafter: unexpected error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in drafter; please report it with the command you ran.",
+                err=True,
+            )
+            ctx.exit(EXIT_UNEXPECTED)
+
+
+@click.group(cls=DrafterGroup, help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="drafter")
+def cli() -> None:
+    """Entry point group."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="drafter")
+
+
+# ---------------------------------------------------------------- shared options
+
+
+def _case_argument(f: F) -> F:
+    return click.argument("case", metavar="CASE", type=str)(f)
+
+
+def _render_options(f: F) -> F:
+    options = [
+        click.option(
+            "-f",
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default=None,
+            help="text (default; paste into a mail client), markdown, json, or eml "
+            "(an unsent draft your mail client opens). Inferred from -o's extension.",
+        ),
+        click.option("--force", is_flag=True, help="Overwrite output files that already exist."),
+        click.option(
+            "--tone",
+            type=click.Choice(["warm", "formal", "direct"]),
+            default=None,
+            help="Override the case's tone (default: the case's, else your config's, else warm).",
+        ),
+        click.option(
+            "--templates",
+            "templates_dir",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            default=None,
+            help="A folder of your own email.j2 / agenda.j2 / escalation.j2 "
+            "(rendered sandboxed) used before the built-in templates.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _draft_command(kind: Kind) -> click.Command:
+    @click.command(
+        kind,
+        help=f"""{KIND_HELP[kind]}
+
+CASE is a YAML case file, or - to read it from standard input.
+
+\b
+Examples:
+  drafter {kind} case.yaml
+  drafter {kind} case.yaml --tone direct --format markdown
+  drafter {kind} case.yaml -o {kind}.eml
+  cat case.yaml | drafter {kind} -
+
+{EXIT_CODES}""",
+    )
+    @_case_argument
+    @click.option(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=str,
+        default=None,
+        help="Write to FILE (atomically; refuses to overwrite without --force) instead of stdout.",
+    )
+    @_render_options
+    def command(
+        case: str, output: str | None, fmt: Format | None, force: bool, **opts: Any
+    ) -> None:
+        from drafter import pipeline
+        from drafter.output import format_for_path, write_atomic
+
+        chosen = fmt or format_for_path(output) or "text"
+        request = pipeline.Request.build(case, **opts)
+        data = pipeline.produce(request, kind, chosen)
+        if output is None or output == "-":
+            _write_stdout(data)
+        else:
+            write_atomic(Path(output), data, force=force)
+            click.echo(f"wrote {output}", err=True)
+
+    return command
+
+
+for _kind in KINDS:
+    cli.add_command(_draft_command(_kind))
+
+
+@cli.command("all")
+@_case_argument
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    required=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write email, agenda and escalation into (created if missing).",
+)
+@_render_options
+def all_command(
+    case: str, folder: Path, fmt: Format | None, force: bool, **opts: Any
+) -> None:
+    """Write all three drafts for CASE into a folder.
+
+    Files are named email.txt, agenda.txt and escalation.txt (the extension follows
+    --format). If any of them exists, nothing is written unless you pass --force.
+
+    \b
+    Example:
+      drafter all case.yaml -o drafts/ --format eml
+    """
+    from drafter import pipeline
+    from drafter.output import write_files
+
+    chosen: Format = fmt or "text"
+    request = pipeline.Request.build(case, **opts)
+    files = [
+        (folder / f"{kind}{EXTENSIONS[chosen]}", pipeline.produce(request, kind, chosen))
+        for kind in KINDS
+    ]
+    write_files(files, force=force)
+    for path, _ in files:
+        click.echo(f"wrote {path}", err=True)
+
+
+# ---------------------------------------------------------------- case-file tools
+
+
+@cli.command()
+@click.argument("cases", metavar="CASE...", nargs=-1, required=True)
+def validate(cases: tuple[str, ...]) -> None:
+    """Check case files without drafting anything.
+
+    Prints one line per valid file; for an invalid one, every problem with its line
+    number and field. Exits 2 if any file is invalid.
+
+    \b
+    Example:
+      drafter validate cases/*.yaml
+    """
+    from drafter import pipeline
+
+    failed = 0
+    for path in cases:
+        try:
+            case = pipeline.load_case(path)
+        except InputError as exc:
+            failed += 1
+            click.echo(f"drafter: {exc}", err=True)
+            continue
+        click.echo(
+            f"{path}: ok — {case.account}, {len(case.what_went_wrong)} failure(s), "
+            f"{len(case.what_changed)} change(s), tone {case.tone}"
+        )
+    if failed:
+        raise click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the case file's JSON Schema, for editor autocompletion.
+
+    \b
+    Example (VS Code with the YAML extension), in settings.json:
+      "yaml.schemas": {"/path/to/drafter-case.schema.json": "*.case.yaml"}
+    \b
+      drafter schema > drafter-case.schema.json
+    """
+    import json
+
+    from drafter.case import Case
+
+    doc = Case.model_json_schema()
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "drafter case file, version 1",
+        **doc,
+    }
+    # the user's config may supply the sender, so editors must not demand it
+    doc["required"] = [name for name in doc.get("required", []) if name != "sender"]
+    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("path", default="case.yaml", required=False)
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: str, force: bool) -> None:
+    """Write a commented starter case file to PATH (default case.yaml; - for stdout).
+
+    Every field is explained in a comment; replace the example story with yours,
+    then run `drafter validate PATH`.
+    """
+    data = (Path(__file__).parent / "starter.yaml").read_bytes()
+    if path == "-":
+        _write_stdout(data)
+        return
+    from drafter.output import write_atomic
+
+    write_atomic(Path(path), data, force=force)
+    click.echo(f"wrote {path}; edit it, then run: drafter validate {path}", err=True)
+
+
+# ---------------------------------------------------------------- config
+
+
+@cli.group()
+def config() -> None:
+    """Your settings: default sender, signature, tone and model.
+
+    The config file is TOML, in your platform's config folder (see `drafter config
+    path`), or wherever $DRAFTER_CONFIG points. A `templates/` folder beside it
+    overrides the built-in templates.
+    """
+
+
+@config.command("path")
+def config_path() -> None:
+    """Print where the config file is (or would be)."""
+    from drafter.config import UserConfig
+
+    click.echo(UserConfig.locate().path)
+
+
+@config.command("show")
+def config_show() -> None:
+    """Print the settings in effect (API keys masked), or an example if there is no file."""
+    from drafter.config import EXAMPLE, UserConfig
+
+    user = UserConfig.locate()
+    if not user.path.exists():
+        click.echo(f"# no config file at {user.path}; an example to start from:\n")
+        click.echo(EXAMPLE)
+        return
+    values = user.values.model_dump(exclude_none=True)
+    if values.get("llm", {}).get("api_key"):
+        values["llm"]["api_key"] = "****"
+    click.echo(f"# {user.path}")
+    _echo_toml(values)
+
+
+def _echo_toml(values: dict[str, Any], table: str = "") -> None:
+    """Print a small nested dict as TOML (scalars first, then tables)."""
+    import json
+
+    for key, value in values.items():
+        if not isinstance(value, dict):
+            click.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    for key, value in values.items():
+        if isinstance(value, dict) and value:
+            name = f"{table}.{key}" if table else key
+            click.echo(f"\n[{name}]")
+            _echo_toml(value, name)
+
+
+def _write_stdout(data: bytes) -> None:
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
