@@ -237,9 +237,12 @@ def _node_at(root: yaml.Node, loc: tuple[str | int, ...]) -> tuple[yaml.Node | N
                     # an unknown key is best pointed at by the key itself
                     child = value if part != loc[-1] else key
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                child = node.value[part]
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            child = node.value[part]
         if child is None:
             return node, False
         node = child

@@ -60,7 +60,7 @@ class DrafterGroup(click.Group):
         except BrokenPipeError:
             sys.stderr.close()  # the reader (e.g. `| head`) went away: not an error
             ctx.exit(0)
-        except Exception as exc:  # noqa: BLE001 — last line of defence for the user
+        except Exception as exc:  # the last line of defence: never a traceback
             click.echo(
                 f"drafter: unexpected error: {type(exc).__name__}: {exc}\n"
                 "This is a bug in drafter; please report it with the command you ran.",
@@ -69,7 +69,9 @@ class DrafterGroup(click.Group):
             ctx.exit(EXIT_UNEXPECTED)
 
 
-@click.group(cls=DrafterGroup, help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=DrafterGroup, help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, "-V", "--version", prog_name="drafter")
 def cli() -> None:
     """Entry point group."""
@@ -179,9 +181,7 @@ for _kind in KINDS:
     help="Folder to write email, agenda and escalation into (created if missing).",
 )
 @_render_options
-def all_command(
-    case: str, folder: Path, fmt: Format | None, force: bool, **opts: Any
-) -> None:
+def all_command(case: str, folder: Path, fmt: Format | None, force: bool, **opts: Any) -> None:
     """Write all three drafts for CASE into a folder.
 
     Files are named email.txt, agenda.txt and escalation.txt (the extension follows

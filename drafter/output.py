@@ -53,16 +53,19 @@ def as_markdown(draft: Draft) -> str:
 
 def as_dict(draft: Draft, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A JSON-ready mapping of the draft, plus any metadata (mode, checks, usage)."""
-    party = lambda p: {"name": p.name, "email": p.email}  # noqa: E731
     return {
         "kind": draft.kind,
         "subject": draft.subject,
-        "from": party(draft.sender),
-        "to": [party(p) for p in draft.to],
+        "from": _party(draft.sender),
+        "to": [_party(p) for p in draft.to],
         "body": draft.body,
         "body_format": "markdown" if draft.markdown else "text",
         **(meta or {}),
     }
+
+
+def _party(party: Party) -> dict[str, str | None]:
+    return {"name": party.name, "email": party.email}
 
 
 def as_eml(draft: Draft) -> bytes:

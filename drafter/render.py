@@ -146,7 +146,7 @@ def render_template(
         ) from None
     except jinja2.TemplateNotFound as exc:
         raise InputError(f"template {exc.name} was not found.") from None
-    except (jinja2.UndefinedError, jinja2.sandbox.SecurityError) as exc:
+    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
         raise InputError(f"template {name}: {exc}.") from None
     return " ".join(subject.split()), tidy(body)
 

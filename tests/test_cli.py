@@ -26,7 +26,12 @@ def run(*args: str, input: str | None = None) -> tuple[int, str]:
 def test_help_teaches_with_examples_and_exit_codes() -> None:
     code, out = run("--help")
     assert code == 0
-    for text in ("drafter init case.yaml", "drafter email case.yaml", "Exit codes:", "2  bad input"):
+    for text in (
+        "drafter init case.yaml",
+        "drafter email case.yaml",
+        "Exit codes:",
+        "2  bad input",
+    ):
         assert text in out
     code, out = run("email", "--help")
     assert "cat case.yaml | drafter email -" in out
@@ -54,7 +59,7 @@ def test_init_writes_a_valid_starter_that_drafts(tmp_path: Path) -> None:
 
 
 def test_schema_describes_the_case_format() -> None:
-    code, out = run("schema")
+    _, out = run("schema")
     schema = json.loads(out)
     assert {"account", "customer", "what_went_wrong", "tone"} <= set(schema["properties"])
     assert "sender" not in schema["required"]  # the config may supply it
@@ -75,7 +80,9 @@ def _case_without_sender(tmp_path: Path) -> Path:
     return path
 
 
-def test_config_supplies_sender_and_signature(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_supplies_sender_and_signature(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         'signature = """\nAlex Morgan\nRegional Director, Meridian\n+1 555 0199"""\n'
@@ -98,7 +105,9 @@ def test_missing_sender_without_config_says_how_to_fix(tmp_path: Path) -> None:
     assert "`sender` is required" in out and "config" in out
 
 
-def test_bad_config_is_exit_2_with_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_config_is_exit_2_with_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text('tone = "warm"\n[sender]\nnmae = "X"\ncompany = "Y"\n', encoding="utf-8")
     monkeypatch.setenv("DRAFTER_CONFIG", str(cfg))
@@ -146,8 +155,12 @@ def test_broken_user_template_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_template_syntax_in_case_is_printed_literally(tmp_path: Path) -> None:
-    text = Path(HOSPITAL).read_text(encoding="utf-8").replace(
-        "We sold your operating rooms", "We sold {{ 7*7 }} {% if true %}x{% endif %} rooms"
+    text = (
+        Path(HOSPITAL)
+        .read_text(encoding="utf-8")
+        .replace(
+            "We sold your operating rooms", "We sold {{ 7*7 }} {% if true %}x{% endif %} rooms"
+        )
     )
     path = tmp_path / "case.yaml"
     path.write_text(text, encoding="utf-8")
