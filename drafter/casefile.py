@@ -192,9 +192,9 @@ def _describe(err: Any, root: yaml.Node) -> str:
     if kind == "missing":
         what = "is required but missing"
         if loc == ("sender",):
-            what += " (or set a default sender with `drafter config path`)"
-        where = f"line {line}" if line and line > 1 else "the file"
-        return f"{where}: field `{field}` {what}."
+            what += " (or set a default [sender] in your config: see `drafter config show`)"
+        where = f"line {line}: " if line and len(loc) > 1 else ""
+        return f"{where}field `{field}` {what}."
     if kind == "extra_forbidden":
         what = "is not a known field"
         known = _known_keys(loc[:-1])
