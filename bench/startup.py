@@ -52,8 +52,10 @@ def main() -> None:
         print(f"{name:<22}{med:>10.1f}{best:>10.1f}{med - base:>13.1f}")
     email = rows[1][1]
     verdict = "meets" if email <= TARGET_MS else "misses"
-    print(f"\ndrafter email median {email:.1f} ms {verdict} the {TARGET_MS:.0f} ms target "
-          f"({args.runs} runs, {os.cpu_count()} cores, Python {sys.version.split()[0]})")
+    print(
+        f"\ndrafter email median {email:.1f} ms {verdict} the {TARGET_MS:.0f} ms target "
+        f"({args.runs} runs, {os.cpu_count()} cores, Python {sys.version.split()[0]})"
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,10 @@ Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pat
 """Text that must fit on one line (names, titles, subjects)."""
 
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+    str,
+    StringConstraints(
+        strip_whitespace=True, pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
+    ),
 ]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Tone = Literal["warm", "formal", "direct"]

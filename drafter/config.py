@@ -87,7 +87,9 @@ class UserConfig:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             if self.explicit:
-                raise InputError(f"config file {self.path} (from ${ENV_VAR}) does not exist.") from None
+                raise InputError(
+                    f"config file {self.path} (from ${ENV_VAR}) does not exist."
+                ) from None
             return Config()
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"config file {self.path} cannot be read: {exc}.") from None

@@ -23,7 +23,9 @@ class Request:
     signature: str | None
 
     @classmethod
-    def build(cls, case_path: str, tone: Tone | None = None, templates_dir: Path | None = None) -> Request:
+    def build(
+        cls, case_path: str, tone: Tone | None = None, templates_dir: Path | None = None
+    ) -> Request:
         """Read the config and the case; apply a ``--tone`` override."""
         config = UserConfig.locate()
         case = load_case(case_path, config)
@@ -34,7 +36,9 @@ class Request:
 
     def render_options(self, markdown: bool) -> RenderOptions:
         """Options for the renderer in the given output flavour."""
-        return RenderOptions(markdown=markdown, signature=self.signature, template_dirs=self.templates)
+        return RenderOptions(
+            markdown=markdown, signature=self.signature, template_dirs=self.templates
+        )
 
 
 def load_case(path: str, config: UserConfig | None = None) -> Case:
