@@ -50,8 +50,8 @@ class CaseFileError(InputError):
         super().__init__(text)
 
 
-def read_source(path: str) -> tuple[str, str]:
-    """Return ``(display name, text)`` of a case file path, or of stdin for ``-``."""
+def read_bytes(path: str, what: str = "case file") -> tuple[str, bytes]:
+    """Return ``(display name, bytes)`` of a file, or of stdin for ``-``, at most MAX_BYTES."""
     name = "<stdin>" if path == STDIN else path
     try:
         if path == STDIN:
@@ -62,13 +62,17 @@ def read_source(path: str) -> tuple[str, str]:
     except FileNotFoundError:
         raise CaseFileError(name, ["no such file."]) from None
     except IsADirectoryError:
-        raise CaseFileError(name, ["is a folder, not a case file."]) from None
+        raise CaseFileError(name, [f"is a folder, not a {what}."]) from None
     except OSError as exc:
         raise CaseFileError(name, [f"cannot be read ({exc.strerror or exc})."]) from None
     if len(raw) > MAX_BYTES:
-        raise CaseFileError(
-            name, [f"is larger than {MAX_BYTES // 1000} KB; a case file is a few KB of YAML."]
-        )
+        raise CaseFileError(name, [f"is larger than {MAX_BYTES // 1000} KB; a {what} is a few KB."])
+    return name, raw
+
+
+def read_source(path: str) -> tuple[str, str]:
+    """Return ``(display name, text)`` of a case file path, or of stdin for ``-``."""
+    name, raw = read_bytes(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

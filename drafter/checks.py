@@ -976,16 +976,16 @@ class Report:
 
 
 def format_report(report: Report) -> str:
-    """The report as text for a terminal: a summary line, then one entry per violation."""
+    """The report as text for a terminal: a summary line, then each broken rule once,
+    with its reason and every offending passage."""
     passed = len(report.rules_run) - len(report.failed)
     head = f"{report.kind}: {passed}/{len(report.rules_run)} rules passed"
     if report.ok:
         return f"{head}."
     lines = [f"{head} (score {report.score:.2f})."]
-    for v in report.violations:
-        lines.append(f"- {v.rule}: {v.reason}")
-        if v.text:
-            lines.append(f"    {v.text}")
+    for rule in report.failed:
+        lines.append(f"- {rule}: {RULES[rule]}")
+        lines.extend(f"    {v.text}" for v in report.violations if v.rule == rule and v.text)
     return "\n".join(lines)
 
 

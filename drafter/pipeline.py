@@ -7,8 +7,10 @@ from pathlib import Path
 
 from drafter.case import Case, Tone
 from drafter.casefile import load_case as _load_case
+from drafter.casefile import read_bytes
 from drafter.config import UserConfig
-from drafter.drafts import Kind
+from drafter.drafts import KINDS, Kind
+from drafter.errors import InputError
 from drafter.output import Format, render_output
 from drafter.render import RenderOptions, render
 
@@ -51,3 +53,26 @@ def produce(request: Request, kind: Kind, fmt: Format) -> bytes:
     """Draft one artifact and format it."""
     draft = render(kind, request.case, request.render_options(markdown=fmt == "markdown"))
     return render_output(draft, fmt)
+
+
+def kind_for(path: str) -> Kind:
+    """Guess a draft's kind from its file name (``agenda.md`` → agenda); email otherwise."""
+    name = Path(path).name.lower()
+    return next((kind for kind in KINDS if kind in name), "email")
+
+
+def read_draft(path: str) -> str:
+    """The text of a draft to check: a text file, an .eml (subject + body), or stdin."""
+    source, raw = read_bytes(path)
+    if source.lower().endswith(".eml"):
+        from email import message_from_bytes
+        from email.policy import default
+
+        msg = message_from_bytes(raw, policy=default)
+        part = msg.get_body(preferencelist=("plain",))
+        body = part.get_content() if part is not None else ""
+        return f"Subject: {msg.get('Subject', '')}\n\n{body}"
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{source}: is not UTF-8 text.") from None

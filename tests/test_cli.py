@@ -220,3 +220,43 @@ def test_readme_example_output_is_what_drafter_prints() -> None:
     case = next(str(p) for p in SHARED_CASES if p.stem == "missed-deliveries")
     assert "drafter email ../shared/cases/missed-deliveries.yaml" in readme
     assert run("email", case) == (0, shown)
+
+
+BAD_EMAIL = """Subject: Checking in
+
+Hi Dana, unfortunately due to circumstances your order was wrong. To make up for it we can
+offer a 20% discount on an upgrade. Can we talk? Or could you also send me your forecast?
+
+Priya
+"""
+
+
+def test_check_passes_drafters_own_drafts(tmp_path: Path) -> None:
+    for kind in ("email", "agenda", "escalation"):
+        out = tmp_path / f"{kind}.md"
+        assert run(kind, HOSPITAL, "-o", str(out))[0] == 0
+        code, report = run("check", str(out), "--case", HOSPITAL)  # kind from the file name
+        assert code == 0, report
+        assert f"{kind}: " in report and "rules passed." in report
+
+
+def test_check_coaches_a_hand_written_draft(tmp_path: Path) -> None:
+    draft = tmp_path / "mine.txt"
+    draft.write_text(BAD_EMAIL, encoding="utf-8")
+    code, report = run("check", str(draft), "--case", HOSPITAL)
+    assert code == 1
+    for rule in ("no-selling", "no-excuses", "no-invented-facts", "failures-named", "one-ask"):
+        assert f"- {rule}: " in report
+    assert "unfortunately" in report and "20%" in report
+    code, out = run("check", str(draft), "--case", HOSPITAL, "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False and 0 < data["score"] < 1
+    assert "no-selling" in data["failed"]
+
+
+def test_check_reads_eml_and_stdin(tmp_path: Path) -> None:
+    eml = tmp_path / "draft.eml"
+    assert run("email", HOSPITAL, "-o", str(eml))[0] == 0
+    assert run("check", str(eml), "--case", HOSPITAL)[0] == 0
+    code, _ = run("check", "-", "--case", HOSPITAL, input=BAD_EMAIL)
+    assert code == 1
