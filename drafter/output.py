@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -121,6 +120,8 @@ def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
 
     Without ``force`` an existing file is never replaced, even if it appears meanwhile.
     """
+    import tempfile
+
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)

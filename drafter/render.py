@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.sandbox
 
 from drafter.advice import recommend
 from drafter.case import Case
@@ -95,11 +94,43 @@ FILTERS = {
 }
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's on-disk cache of compiled templates: an unusable cache folder is skipped."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            pass
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates in the user's cache folder: compiling costs more than drafting."""
+    import platformdirs
+
+    folder = Path(platformdirs.user_cache_dir("drafter", appauthor=False)) / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _BytecodeCache(str(folder))
+
+
 @cache
 def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d)) for d in template_dirs]
     loaders.append(jinja2.FileSystemLoader(str(resource_dir("templates"))))
-    env_class = jinja2.sandbox.SandboxedEnvironment if template_dirs else jinja2.Environment
+    env_class = jinja2.Environment
+    if template_dirs:  # the user's own templates: no attribute tricks, no file access
+        from jinja2.sandbox import SandboxedEnvironment
+
+        env_class = SandboxedEnvironment
     env = env_class(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
@@ -107,6 +138,7 @@ def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(FILTERS)
     return env
