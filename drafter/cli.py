@@ -121,6 +121,95 @@ def _render_options(f: F) -> F:
     return f
 
 
+MODEL_HELP = """\b
+Drafting with a model (OpenAI, or any OpenAI-compatible server):
+  --mode auto (default) uses a model when OPENAI_API_KEY or a base URL is
+  set, templates otherwise. Every model draft is checked against the method;
+  one that fails is sent back once with the problems listed, and if it still
+  fails (or the API errors) you get the template draft and a notice saying why.
+  Settings come from flags, then OPENAI_API_KEY / OPENAI_BASE_URL /
+  DRAFTER_MODEL, then the [llm] table of your config file."""
+
+
+def _model_options(f: F) -> F:
+    options = [
+        click.option(
+            "--mode",
+            type=click.Choice(["auto", "llm", "templates"]),
+            default=None,
+            help="auto: a model if a key or base URL is set, else templates (default).",
+        ),
+        click.option("--model", default=None, help="Model name [default: gpt-4o-mini]."),
+        click.option(
+            "--base-url",
+            default=None,
+            metavar="URL",
+            help="An OpenAI-compatible server, e.g. http://127.0.0.1:8088/v1 (no key needed "
+            "for a local one).",
+        ),
+        click.option("--temperature", type=click.FloatRange(0, 2), default=None),
+        click.option("--seed", type=int, default=None, help="For repeatable drafts."),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            metavar="SECONDS",
+            help="Per request [default: 60].",
+        ),
+        click.option(
+            "--max-retries",
+            type=click.IntRange(0, 10),
+            default=None,
+            help="Retries of rate limits, 5xx and timeouts, by the client [default: 2].",
+        ),
+        click.option(
+            "--max-prompt-tokens",
+            type=click.IntRange(min=1),
+            default=None,
+            metavar="N",
+            help="Trim long free text (customer words, notes) so the prompt fits, saying so.",
+        ),
+        click.option(
+            "--repair-rounds",
+            type=click.IntRange(0, 5),
+            default=None,
+            metavar="N",
+            help="Times a failing model draft is sent back with its problems [default: 1].",
+        ),
+        click.option(
+            "--strict",
+            is_flag=True,
+            help="Exit 1 instead of falling back to the template draft.",
+        ),
+        click.option(
+            "--dry-run",
+            is_flag=True,
+            help="Print the exact messages, token count and estimated cost; send nothing.",
+        ),
+        click.option(
+            "-v", "--verbose", is_flag=True, help="Report tokens used and cost after a call."
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _choices(opts: dict[str, Any]) -> Any:
+    """Pop the model options out of a command's keyword arguments."""
+    from drafter.pipeline import ModelChoices
+
+    names = ModelChoices.__dataclass_fields__
+    return ModelChoices(**{name: opts.pop(name) for name in list(opts) if name in names})
+
+
+def _report(produced: Any, verbose: bool) -> None:
+    for notice in produced.notices:
+        click.echo(f"drafter: notice: {notice}", err=True)
+    if verbose and produced.summary:
+        click.echo(f"drafter: {produced.summary}", err=True)
+
+
 def _draft_command(kind: Kind) -> click.Command:
     @click.command(
         kind,
@@ -135,6 +224,8 @@ Examples:
   drafter {kind} case.yaml -o {kind}.eml
   cat case.yaml | drafter {kind} -
 
+{MODEL_HELP}
+
 {EXIT_CODES}""",
     )
     @_case_argument
@@ -147,19 +238,33 @@ Examples:
         help="Write to FILE (atomically; refuses to overwrite without --force) instead of stdout.",
     )
     @_render_options
+    @_model_options
     def command(
-        case: str, output: str | None, fmt: Format | None, force: bool, **opts: Any
+        case: str,
+        output: str | None,
+        fmt: Format | None,
+        force: bool,
+        dry_run: bool,
+        verbose: bool,
+        **opts: Any,
     ) -> None:
         from drafter import pipeline
         from drafter.output import format_for_path, write_atomic
 
         chosen = fmt or format_for_path(output) or "text"
-        request = pipeline.Request.build(case, **opts)
-        data = pipeline.produce(request, kind, chosen)
+        choices = _choices(opts)
+        request = pipeline.Request.build(case, choices=choices, dry_run=dry_run, **opts)
+        if dry_run:
+            click.echo(pipeline.dry_run(request, kind))
+            return
+        if request.mode_notice:
+            click.echo(f"drafter: {request.mode_notice}", err=True)
+        produced = pipeline.produce(request, kind, chosen)
+        _report(produced, verbose)
         if output is None or output == "-":
-            _write_stdout(data)
+            _write_stdout(produced.data)
         else:
-            write_atomic(Path(output), data, force=force)
+            write_atomic(Path(output), produced.data, force=force)
             click.echo(f"wrote {output}", err=True)
 
     return command
@@ -181,11 +286,21 @@ for _kind in KINDS:
     help="Folder to write email, agenda and escalation into (created if missing).",
 )
 @_render_options
-def all_command(case: str, folder: Path, fmt: Format | None, force: bool, **opts: Any) -> None:
+@_model_options
+def all_command(
+    case: str,
+    folder: Path,
+    fmt: Format | None,
+    force: bool,
+    dry_run: bool,
+    verbose: bool,
+    **opts: Any,
+) -> None:
     """Write all three drafts for CASE into a folder.
 
     Files are named email.txt, agenda.txt and escalation.txt (the extension follows
     --format). If any of them exists, nothing is written unless you pass --force.
+    With --dry-run, the three requests are printed and nothing is written or sent.
 
     \b
     Example:
@@ -195,11 +310,17 @@ def all_command(case: str, folder: Path, fmt: Format | None, force: bool, **opts
     from drafter.output import write_files
 
     chosen: Format = fmt or "text"
-    request = pipeline.Request.build(case, **opts)
-    files = [
-        (folder / f"{kind}{EXTENSIONS[chosen]}", pipeline.produce(request, kind, chosen))
-        for kind in KINDS
-    ]
+    request = pipeline.Request.build(case, choices=_choices(opts), dry_run=dry_run, **opts)
+    if dry_run:
+        click.echo("\n\n".join(pipeline.dry_run(request, kind) for kind in KINDS))
+        return
+    if request.mode_notice:
+        click.echo(f"drafter: {request.mode_notice}", err=True)
+    files = []
+    for kind in KINDS:
+        produced = pipeline.produce(request, kind, chosen)
+        _report(produced, verbose)
+        files.append((folder / f"{kind}{EXTENSIONS[chosen]}", produced.data))
     write_files(files, force=force)
     for path, _ in files:
         click.echo(f"wrote {path}", err=True)

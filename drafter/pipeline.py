@@ -1,9 +1,11 @@
-"""One drafting request, end to end: config + case → draft → formatted bytes."""
+"""One drafting request, end to end: config + case → draft (template or model) → bytes."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from drafter.case import Case, Tone
 from drafter.casefile import load_case as _load_case
@@ -14,27 +16,82 @@ from drafter.errors import InputError
 from drafter.output import Format, render_output
 from drafter.render import RenderOptions, render
 
+if TYPE_CHECKING:
+    from drafter.llm import LLMSettings
+
+Mode = Literal["auto", "llm", "templates"]
+
+
+@dataclass(frozen=True)
+class ModelChoices:
+    """The model options as given on the command line (``None``: not given)."""
+
+    mode: Mode | None = None
+    model: str | None = None
+    base_url: str | None = None
+    temperature: float | None = None
+    seed: int | None = None
+    timeout: float | None = None
+    max_retries: int | None = None
+    max_prompt_tokens: int | None = None
+    repair_rounds: int | None = None
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class Produced:
+    """One formatted draft, and what the user should be told about how it was made."""
+
+    data: bytes
+    notices: tuple[str, ...] = ()
+    summary: str | None = None
+    """Tokens and cost of the model calls, for ``-v``."""
+
 
 @dataclass(frozen=True)
 class Request:
-    """A validated case and how to render it."""
+    """A validated case, how to render it, and the model settings when drafting with one."""
 
     case: Case
-    config: UserConfig
     templates: tuple[Path, ...]
     signature: str | None
+    llm: LLMSettings | None = None
+    """``None``: draft from templates only."""
+    mode_notice: str | None = None
+    """In auto mode, the one line saying which way drafts are made."""
 
     @classmethod
     def build(
-        cls, case_path: str, tone: Tone | None = None, templates_dir: Path | None = None
+        cls,
+        case_path: str,
+        tone: Tone | None = None,
+        templates_dir: Path | None = None,
+        choices: ModelChoices | None = None,
+        dry_run: bool = False,
     ) -> Request:
-        """Read the config and the case; apply a ``--tone`` override."""
+        """Read the config and the case; apply ``--tone``; settle templates or model.
+
+        For a dry run the model settings are resolved whatever the mode, and need no key.
+        """
         config = UserConfig.locate()
         case = load_case(case_path, config)
         if tone is not None:
             case = case.model_copy(update={"tone": tone})
         folders = tuple(d for d in (templates_dir, config.template_dir) if d is not None)
-        return cls(case=case, config=config, templates=folders, signature=config.values.signature)
+        choices = choices or ModelChoices()
+        llm: LLMSettings | None
+        notice: str | None = None
+        if dry_run:
+            llm = build_settings(config, choices)
+        else:
+            llm, notice = model_settings(config, choices)
+        return cls(
+            case=case,
+            templates=folders,
+            signature=config.values.signature,
+            llm=llm,
+            mode_notice=notice,
+        )
 
     def render_options(self, markdown: bool) -> RenderOptions:
         """Options for the renderer in the given output flavour."""
@@ -43,16 +100,111 @@ class Request:
         )
 
 
+def model_settings(
+    config: UserConfig, given: ModelChoices
+) -> tuple[LLMSettings | None, str | None]:
+    """Resolve flags > environment > config file > defaults; decide templates or model.
+
+    Returns the settings (``None`` for templates) and, in auto mode, a line saying which.
+    ``drafter.llm`` is imported only when a model will be used: the offline path stays lean.
+    """
+    cfg = config.values.llm
+    mode: Mode = given.mode or cfg.mode or "auto"
+    api_key = os.environ.get("OPENAI_API_KEY") or cfg.api_key
+    base_url = given.base_url or os.environ.get("OPENAI_BASE_URL") or cfg.base_url
+    if mode == "templates" or (mode == "auto" and not (api_key or base_url)):
+        notice = None
+        if mode == "auto":
+            notice = (
+                "drafting from templates (no OPENAI_API_KEY or base URL set; "
+                "--mode llm to use a model)"
+            )
+        return None, notice
+
+    settings = build_settings(config, given)
+    if not settings.api_key and not settings.is_local:
+        raise InputError(
+            f"--mode llm needs an API key for {settings.url}: set OPENAI_API_KEY, or point "
+            "--base-url (or OPENAI_BASE_URL) at a local OpenAI-compatible server."
+        )
+    notice = None
+    if mode == "auto":
+        notice = (
+            f"drafting with {settings.model} at {settings.url}, checked against the method "
+            "(--mode templates to stay offline)"
+        )
+    return settings, notice
+
+
+def build_settings(config: UserConfig, given: ModelChoices) -> LLMSettings:
+    """Model settings from flags > environment > config file > defaults (imports drafter.llm)."""
+    from drafter import llm
+
+    cfg = config.values.llm
+    return llm.LLMSettings(
+        model=given.model or os.environ.get("DRAFTER_MODEL") or cfg.model or llm.DEFAULT_MODEL,
+        base_url=given.base_url or os.environ.get("OPENAI_BASE_URL") or cfg.base_url,
+        api_key=os.environ.get("OPENAI_API_KEY") or cfg.api_key,
+        temperature=_first(given.temperature, cfg.temperature),
+        seed=_first(given.seed, cfg.seed),
+        timeout=_first(given.timeout, cfg.timeout, 60.0),
+        max_retries=_first(given.max_retries, cfg.max_retries, 2),
+        repair_rounds=_first(given.repair_rounds, cfg.repair_rounds, 1),
+        max_prompt_tokens=_first(given.max_prompt_tokens, cfg.max_prompt_tokens),
+        strict=given.strict,
+    )
+
+
+def _first(*values: Any) -> Any:
+    """The first value that is not ``None``."""
+    return next((v for v in values if v is not None), None)
+
+
 def load_case(path: str, config: UserConfig | None = None) -> Case:
     """Load a case file, filling the sender and tone from the user's config when omitted."""
     config = config or UserConfig.locate()
     return _load_case(path, config.case_defaults())
 
 
-def produce(request: Request, kind: Kind, fmt: Format) -> bytes:
-    """Draft one artifact and format it."""
-    draft = render(kind, request.case, request.render_options(markdown=fmt == "markdown"))
-    return render_output(draft, fmt)
+def produce(request: Request, kind: Kind, fmt: Format) -> Produced:
+    """Draft one artifact (model first when configured, the template as the safety net)."""
+    options = request.render_options(markdown=fmt == "markdown")
+    draft = render(kind, request.case, options)
+    meta: dict[str, Any] = {"mode": "templates"}
+    notices: tuple[str, ...] = ()
+    summary = None
+    if request.llm is not None:
+        from drafter import llm
+
+        outcome = llm.draft(kind, request.case, request.llm, draft, options)
+        draft = outcome.draft
+        notices = tuple(f"{kind}: {text}" for text in (*outcome.notices, *outcome.reasons))
+        summary = f"{kind}: {outcome.path} draft; {outcome.summary()}"
+        meta = {
+            "mode": "llm",
+            "path": outcome.path,
+            "model": outcome.model,
+            "reasons": list(outcome.reasons),
+            "usage": {
+                "prompt_tokens": outcome.usage.prompt_tokens,
+                "completion_tokens": outcome.usage.completion_tokens,
+                "calls": outcome.usage.calls,
+            },
+            "cost_usd": outcome.cost,
+        }
+    if fmt == "json":
+        from drafter.checks import check_draft
+
+        meta["checks"] = check_draft(draft, request.case).to_dict()
+    return Produced(render_output(draft, fmt, meta), notices, summary)
+
+
+def dry_run(request: Request, kind: Kind) -> str:
+    """The exact request a model draft would send, with its token count; nothing is sent."""
+    from drafter import llm
+
+    assert request.llm is not None, "build the request with dry_run=True"
+    return llm.dry_run(kind, request.case, request.llm)
 
 
 def kind_for(path: str) -> Kind:
@@ -63,7 +215,7 @@ def kind_for(path: str) -> Kind:
 
 def read_draft(path: str) -> str:
     """The text of a draft to check: a text file, an .eml (subject + body), or stdin."""
-    source, raw = read_bytes(path)
+    source, raw = read_bytes(path, what="draft")
     if source.lower().endswith(".eml"):
         from email import message_from_bytes
         from email.policy import default

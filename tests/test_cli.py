@@ -176,6 +176,29 @@ def test_output_is_byte_identical_across_runs() -> None:
         assert run(kind, HOSPITAL) == run(kind, HOSPITAL)
 
 
+def test_auto_mode_says_it_drafts_from_templates_without_a_key() -> None:
+    result = CliRunner().invoke(cli, ["email", HOSPITAL])
+    assert result.exit_code == 0
+    assert "drafting from templates" in result.stderr
+    assert "drafting from templates" not in result.stdout
+    quiet = CliRunner().invoke(cli, ["email", HOSPITAL, "--mode", "templates"])
+    assert quiet.stderr == "" and quiet.stdout == result.stdout
+
+
+def test_mode_llm_without_key_for_a_remote_server_is_exit_2() -> None:
+    code, out = run("email", HOSPITAL, "--mode", "llm")
+    assert code == 2
+    assert "OPENAI_API_KEY" in out and "https://api.openai.com/v1" in out
+
+
+def test_dry_run_prints_the_request_and_sends_nothing() -> None:
+    code, out = run("email", HOSPITAL, "--dry-run", "--model", "gpt-4o")
+    assert code == 0
+    assert "nothing sent" in out and "gpt-4o" in out
+    assert "Dana Whitfield" in out  # the case is in the user message
+    assert "tokens" in out
+
+
 OFFLINE_PROBE = """
 import sys
 from drafter.cli import cli
@@ -219,7 +242,8 @@ def test_readme_example_output_is_what_drafter_prints() -> None:
     shown = readme.split("```text\n", 1)[1].split("```", 1)[0]
     case = next(str(p) for p in SHARED_CASES if p.stem == "missed-deliveries")
     assert "drafter email ../shared/cases/missed-deliveries.yaml" in readme
-    assert run("email", case) == (0, shown)
+    result = CliRunner().invoke(cli, ["email", case])
+    assert (result.exit_code, result.stdout) == (0, shown)
 
 
 BAD_EMAIL = """Subject: Checking in
