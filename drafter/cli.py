@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from drafter import __version__
+from drafter.cli_log import log
 from drafter.drafts import KINDS, Kind
 from drafter.errors import EXIT_BAD_INPUT, EXIT_UNEXPECTED, DrafterError, InputError
 from drafter.output import EXTENSIONS, FORMATS, Format
@@ -80,6 +81,9 @@ def cli() -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="drafter")
+
+
+cli.add_command(log)
 
 
 # ---------------------------------------------------------------- shared options
@@ -154,7 +158,7 @@ def _model_options(f: F) -> F:
             type=click.FloatRange(min=0, min_open=True),
             default=None,
             metavar="SECONDS",
-            help="Per request [default: 60].",
+            help="Per request [default: 120, or 600 for a local server].",
         ),
         click.option(
             "--max-retries",
@@ -188,6 +192,11 @@ def _model_options(f: F) -> F:
         ),
         click.option(
             "-v", "--verbose", is_flag=True, help="Report tokens used and cost after a call."
+        ),
+        click.option(
+            "--no-log",
+            is_flag=True,
+            help="Keep this draft out of the history log (`drafter log`).",
         ),
     ]
     for option in reversed(options):
@@ -246,26 +255,30 @@ Examples:
         force: bool,
         dry_run: bool,
         verbose: bool,
+        no_log: bool,
         **opts: Any,
     ) -> None:
         from drafter import pipeline
         from drafter.output import format_for_path, write_atomic
 
         chosen = fmt or format_for_path(output) or "text"
-        choices = _choices(opts)
-        request = pipeline.Request.build(case, choices=choices, dry_run=dry_run, **opts)
+        target = output or "-"
+        request = pipeline.Request.build(
+            case, choices=_choices(opts), dry_run=dry_run, log=not no_log, **opts
+        )
         if dry_run:
             click.echo(pipeline.dry_run(request, kind))
             return
         if request.mode_notice:
             click.echo(f"drafter: {request.mode_notice}", err=True)
-        produced = pipeline.produce(request, kind, chosen)
+        produced = pipeline.produce(request, kind, chosen, target)
         _report(produced, verbose)
-        if output is None or output == "-":
+        if target == "-":
             _write_stdout(produced.data)
         else:
-            write_atomic(Path(output), produced.data, force=force)
-            click.echo(f"wrote {output}", err=True)
+            write_atomic(Path(target), produced.data, force=force)
+            click.echo(f"wrote {target}", err=True)
+        produced.written(target)
 
     return command
 
@@ -294,6 +307,7 @@ def all_command(
     force: bool,
     dry_run: bool,
     verbose: bool,
+    no_log: bool,
     **opts: Any,
 ) -> None:
     """Write all three drafts for CASE into a folder.
@@ -310,19 +324,23 @@ def all_command(
     from drafter.output import write_files
 
     chosen: Format = fmt or "text"
-    request = pipeline.Request.build(case, choices=_choices(opts), dry_run=dry_run, **opts)
+    request = pipeline.Request.build(
+        case, choices=_choices(opts), dry_run=dry_run, log=not no_log, **opts
+    )
     if dry_run:
         click.echo("\n\n".join(pipeline.dry_run(request, kind) for kind in KINDS))
         return
     if request.mode_notice:
         click.echo(f"drafter: {request.mode_notice}", err=True)
-    files = []
+    drafts = []
     for kind in KINDS:
-        produced = pipeline.produce(request, kind, chosen)
+        path = folder / f"{kind}{EXTENSIONS[chosen]}"
+        produced = pipeline.produce(request, kind, chosen, str(path))
         _report(produced, verbose)
-        files.append((folder / f"{kind}{EXTENSIONS[chosen]}", produced.data))
-    write_files(files, force=force)
-    for path, _ in files:
+        drafts.append((path, produced))
+    write_files([(path, produced.data) for path, produced in drafts], force=force)
+    for path, produced in drafts:
+        produced.written(str(path))
         click.echo(f"wrote {path}", err=True)
 
 
@@ -370,6 +388,139 @@ def check(draft_path: str, case_path: str, kind: Kind | None, fmt: str) -> None:
     else:
         click.echo(f"{draft_path}: {format_report(report)}")
     if not report.ok:
+        raise click.exceptions.Exit(EXIT_UNEXPECTED)
+
+
+class _BatchGroup(click.Group):
+    """``drafter batch CASES…`` drafts; ``drafter batch status|collect`` are subcommands."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_BatchGroup)
+def batch() -> None:
+    """Draft many cases at once: `drafter batch CASES... -o DIR`.
+
+    \b
+    Examples:
+      drafter batch cases/ -o drafts/            every *.yaml in cases/
+      drafter batch 'q3/*.yaml' -o drafts/ -j 8 --kinds email
+    \b
+    Run `drafter batch run --help` for every option.
+    """
+
+
+@batch.command("run")
+@click.argument("cases", metavar="CASES...", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    required=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the drafts: one subfolder per case.",
+)
+@click.option(
+    "--kinds",
+    type=click.Choice(KINDS),
+    multiple=True,
+    help="Which drafts (repeat the option) [default: all three].",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Cases drafted at the same time.",
+)
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True
+)
+@click.option("--tone", type=click.Choice(["warm", "formal", "direct"]), default=None)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+)
+@_model_options
+def batch_run(
+    cases: tuple[str, ...],
+    folder: Path,
+    kinds: tuple[Kind, ...],
+    jobs: int,
+    fmt: Format,
+    tone: Any,
+    templates_dir: Path | None,
+    dry_run: bool,
+    verbose: bool,
+    no_log: bool,
+    **opts: Any,
+) -> None:
+    """Draft every case in CASES (files, globs or folders) into DIR.
+
+    Cases run -j at a time; a case that is invalid or fails never stops the others.
+    A summary table says, per case, whether the drafts came from the model, were
+    repaired, fell back to the template, or failed, and why. Rerunning the same
+    command resumes: drafts already made for the same case content and settings
+    are skipped, so an interrupted batch loses nothing and redoes nothing.
+
+    \b
+    Exit codes: 0 all drafted; 1 some case failed; 2 some case file is invalid.
+    """
+    from drafter import batch as batching
+    from drafter import pipeline
+    from drafter.config import UserConfig
+
+    if dry_run:
+        raise click.UsageError("--dry-run works on one case: `drafter email CASE --dry-run`.")
+    paths = batching.find_cases(cases)
+    choices = _choices(opts)
+    config = UserConfig.locate()
+    llm, notice = pipeline.model_settings(config, choices)
+    if notice:
+        click.echo(f"drafter: {notice}", err=True)
+    settings = pipeline.fingerprint(config, llm, fmt, tone, templates_dir)
+
+    def produce(source: Path, kind: Kind) -> tuple[bytes, Any, tuple[str, ...]]:
+        request = pipeline.Request.build(str(source), tone, templates_dir, choices, log=not no_log)
+        target = str(folders[source] / f"{kind}{EXTENSIONS[fmt]}")
+        produced = pipeline.produce(request, kind, fmt, target)
+        if verbose and produced.summary:
+            click.echo(f"drafter: {source.name}: {produced.summary}", err=True)
+        return produced.data, produced.path, produced.reasons
+
+    folders = batching.folders_for(paths, folder)
+    with click.progressbar(
+        length=len(paths), label="drafting", file=sys.stderr, show_pos=True
+    ) as bar:
+        try:
+            results = batching.run(
+                paths,
+                folder,
+                kinds or KINDS,
+                fmt,
+                settings,
+                produce,
+                jobs=jobs,
+                progress=lambda _: bar.update(1),
+            )
+        except KeyboardInterrupt:
+            click.echo(
+                "\ndrafter: interrupted; finished drafts are kept. Rerun the same command "
+                "to resume.",
+                err=True,
+            )
+            raise click.exceptions.Exit(130) from None
+    click.echo(batching.summary_table(results))
+    if any(r.status == "invalid" for r in results):
+        raise click.exceptions.Exit(EXIT_BAD_INPUT)
+    if not all(r.ok for r in results):
         raise click.exceptions.Exit(EXIT_UNEXPECTED)
 
 

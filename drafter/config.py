@@ -20,6 +20,7 @@ ENV_VAR = "DRAFTER_CONFIG"
 EXAMPLE = """\
 # drafter configuration (TOML). Every key is optional.
 tone = "warm"                 # default tone when a case does not set one: warm | formal | direct
+history = true                # keep every draft in the history log (`drafter log`)
 signature = \"\"\"
 Priya Shah
 Account Executive, Meridian Medical Devices
@@ -63,6 +64,8 @@ class Config(BaseModel):
     sender: Sender | None = None
     signature: Text | None = None
     tone: Tone | None = None
+    history: bool = True
+    """Record every draft in the history log (``drafter log``)."""
     llm: LLMConfig = LLMConfig()
 
 

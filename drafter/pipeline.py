@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -46,6 +47,19 @@ class Produced:
     notices: tuple[str, ...] = ()
     summary: str | None = None
     """Tokens and cost of the model calls, for ``-v``."""
+    history_id: int | None = None
+    """The draft's entry in the history log (``None``: not logged)."""
+    path: Literal["model", "repaired", "template"] = "template"
+    """How the draft was made: the model's, the model's after repair, or the template."""
+    reasons: tuple[str, ...] = ()
+    """Why the path is not ``model`` when a model was used."""
+
+    def written(self, target: str) -> None:
+        """Note in the history log that the draft reached ``target`` (``-``: stdout)."""
+        if self.history_id is not None:
+            from drafter import history
+
+            history.mark_written(self.history_id, target)
 
 
 @dataclass(frozen=True)
@@ -53,12 +67,15 @@ class Request:
     """A validated case, how to render it, and the model settings when drafting with one."""
 
     case: Case
+    case_path: str
     templates: tuple[Path, ...]
     signature: str | None
     llm: LLMSettings | None = None
     """``None``: draft from templates only."""
     mode_notice: str | None = None
     """In auto mode, the one line saying which way drafts are made."""
+    log: bool = True
+    """Record every draft in the history log."""
 
     @classmethod
     def build(
@@ -68,6 +85,7 @@ class Request:
         templates_dir: Path | None = None,
         choices: ModelChoices | None = None,
         dry_run: bool = False,
+        log: bool = True,
     ) -> Request:
         """Read the config and the case; apply ``--tone``; settle templates or model.
 
@@ -87,10 +105,12 @@ class Request:
             llm, notice = model_settings(config, choices)
         return cls(
             case=case,
+            case_path=case_path,
             templates=folders,
             signature=config.values.signature,
             llm=llm,
             mode_notice=notice,
+            log=log and config.values.history,
         )
 
     def render_options(self, markdown: bool) -> RenderOptions:
@@ -147,12 +167,41 @@ def build_settings(config: UserConfig, given: ModelChoices) -> LLMSettings:
         api_key=os.environ.get("OPENAI_API_KEY") or cfg.api_key,
         temperature=_first(given.temperature, cfg.temperature),
         seed=_first(given.seed, cfg.seed),
-        timeout=_first(given.timeout, cfg.timeout, 60.0),
+        timeout=_first(given.timeout, cfg.timeout),
         max_retries=_first(given.max_retries, cfg.max_retries, 2),
         repair_rounds=_first(given.repair_rounds, cfg.repair_rounds, 1),
         max_prompt_tokens=_first(given.max_prompt_tokens, cfg.max_prompt_tokens),
         strict=given.strict,
     )
+
+
+def fingerprint(
+    config: UserConfig,
+    llm: LLMSettings | None,
+    fmt: Format,
+    tone: Tone | None = None,
+    templates_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Everything besides the case file that shapes a draft: for batch resume keys."""
+    values = config.values
+    folders = [templates_dir, config.template_dir]
+    return {
+        "format": fmt,
+        "tone": tone,
+        "templates": [str(d.resolve()) for d in folders if d is not None],
+        "config": values.model_dump(mode="json", exclude={"llm", "history"}),
+        "llm": None
+        if llm is None
+        else {
+            "model": llm.model,
+            "url": llm.url,
+            "temperature": llm.temperature,
+            "seed": llm.seed,
+            "repair_rounds": llm.repair_rounds,
+            "max_prompt_tokens": llm.max_prompt_tokens,
+            "strict": llm.strict,
+        },
+    }
 
 
 def _first(*values: Any) -> Any:
@@ -166,19 +215,25 @@ def load_case(path: str, config: UserConfig | None = None) -> Case:
     return _load_case(path, config.case_defaults())
 
 
-def produce(request: Request, kind: Kind, fmt: Format) -> Produced:
-    """Draft one artifact (model first when configured, the template as the safety net)."""
+def produce(request: Request, kind: Kind, fmt: Format, target: str = "-") -> Produced:
+    """Draft one artifact (model first when configured, the template as the safety net).
+
+    The draft is recorded in the history log before it is returned for writing to
+    ``target``, so a failed write loses nothing.
+    """
+    started, clock = time.time(), time.perf_counter()
     options = request.render_options(markdown=fmt == "markdown")
     draft = render(kind, request.case, options)
     meta: dict[str, Any] = {"mode": "templates"}
-    notices: tuple[str, ...] = ()
+    notices: list[str] = []
     summary = None
+    outcome = None
     if request.llm is not None:
         from drafter import llm
 
         outcome = llm.draft(kind, request.case, request.llm, draft, options)
         draft = outcome.draft
-        notices = tuple(f"{kind}: {text}" for text in (*outcome.notices, *outcome.reasons))
+        notices += [f"{kind}: {text}" for text in (*outcome.notices, *outcome.reasons)]
         summary = f"{kind}: {outcome.path} draft; {outcome.summary()}"
         meta = {
             "mode": "llm",
@@ -192,11 +247,49 @@ def produce(request: Request, kind: Kind, fmt: Format) -> Produced:
             },
             "cost_usd": outcome.cost,
         }
-    if fmt == "json":
+    report = None
+    if fmt == "json" or request.log:
         from drafter.checks import check_draft
 
-        meta["checks"] = check_draft(draft, request.case).to_dict()
-    return Produced(render_output(draft, fmt, meta), notices, summary)
+        report = check_draft(draft, request.case).to_dict()
+    if fmt == "json":
+        meta["checks"] = report
+    data = render_output(draft, fmt, meta)
+    history_id = None
+    if request.log:
+        from drafter import history
+
+        entry = history.Entry.of(
+            draft,
+            mode=meta["mode"],
+            path=outcome.path if outcome else "template",
+            account=request.case.account,
+            case_hash=history.case_hash(request.case),
+            case_path=request.case_path,
+            model=outcome.model if outcome else None,
+            reasons=outcome.reasons if outcome else (),
+            messages=outcome.messages if outcome else (),
+            replies=outcome.replies if outcome else (),
+            checks=report,
+            prompt_tokens=outcome.usage.prompt_tokens if outcome else 0,
+            completion_tokens=outcome.usage.completion_tokens if outcome else 0,
+            calls=outcome.usage.calls if outcome else 0,
+            cost=outcome.cost if outcome else None,
+            started=started,
+            duration_ms=round((time.perf_counter() - clock) * 1000),
+            output_format=fmt,
+            output=data,
+            output_path=target,
+        )
+        history_id = history.record(entry, warn=lambda why: notices.append(f"history: {why}"))
+    return Produced(
+        data,
+        tuple(notices),
+        summary,
+        history_id,
+        path=outcome.path if outcome else "template",
+        reasons=outcome.reasons if outcome else (),
+    )
 
 
 def dry_run(request: Request, kind: Kind) -> str:

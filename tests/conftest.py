@@ -16,12 +16,59 @@ os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(SHARED / "tiktoken"))
 
 
 @pytest.fixture(autouse=True)
-def _isolated_user_setup(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated_user_setup(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """No test sees the developer's config file, API key or model settings."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
-    for name in ("DRAFTER_CONFIG", "OPENAI_API_KEY", "OPENAI_BASE_URL", "DRAFTER_MODEL", "OPENAI_ORG_ID"):
+    for name in (
+        "DRAFTER_CONFIG",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "DRAFTER_MODEL",
+        "OPENAI_ORG_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
     yield
+
+
+# --- VCR cassettes (LLM tests): top-level cassettes/, secrets never recorded ---------------
+
+CASSETTES = ROOT / "cassettes"
+SECRET_REQUEST_HEADERS = (
+    "authorization",
+    "openai-organization",
+    "openai-project",
+    "cookie",
+    "x-api-key",
+)
+SECRET_RESPONSE_HEADERS = ("set-cookie", "openai-organization", "openai-project")
+
+
+def _scrub_response(response: dict[str, object]) -> dict[str, object]:
+    headers = response.get("headers")
+    if isinstance(headers, dict):
+        for name in list(headers):
+            if name.lower() in SECRET_RESPONSE_HEADERS:
+                del headers[name]
+    return response
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    """``cassettes/<test module>/<test>.yaml`` at the top of the repository."""
+    return str(CASSETTES / request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture
+def vcr_config() -> dict[str, object]:
+    """Match on what the request says; never record credentials or cookies."""
+    return {
+        "filter_headers": list(SECRET_REQUEST_HEADERS),
+        "before_record_response": _scrub_response,
+        "match_on": ("method", "path", "query", "body"),
+        "decode_compressed_response": True,
+    }

@@ -284,3 +284,36 @@ def test_check_reads_eml_and_stdin(tmp_path: Path) -> None:
     assert run("check", str(eml), "--case", HOSPITAL)[0] == 0
     code, _ = run("check", "-", "--case", HOSPITAL, input=BAD_EMAIL)
     assert code == 1
+
+
+def _log_ids() -> list[int]:
+    code, out = run("log", "list", "--json")
+    assert code == 0, out
+    return [entry["id"] for entry in json.loads(out)]
+
+
+def test_every_draft_is_logged_unless_asked_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("email", HOSPITAL)[0] == 0
+    assert len(_log_ids()) == 1
+    assert run("agenda", HOSPITAL, "--no-log")[0] == 0
+    assert len(_log_ids()) == 1
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("history = false\n", encoding="utf-8")
+    monkeypatch.setenv("DRAFTER_CONFIG", str(cfg))
+    assert run("escalation", HOSPITAL)[0] == 0
+    assert len(_log_ids()) == 1
+
+
+def test_a_draft_that_failed_to_write_is_recovered_from_the_log(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    code, out = run("email", HOSPITAL, "-o", str(blocker / "email.eml"))
+    assert code == 2 and "cannot write" in out
+    (entry_id,) = _log_ids()
+    recovered = tmp_path / "email.eml"
+    code, out = run("log", "recover", str(entry_id), "-o", str(recovered))
+    assert code == 0, out
+    fresh = CliRunner().invoke(cli, ["email", HOSPITAL, "-f", "eml", "--no-log"])
+    assert recovered.read_bytes() == fresh.stdout_bytes

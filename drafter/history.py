@@ -1,0 +1,428 @@
+"""The history log: every draft drafter makes, appended to a local SQLite database.
+
+One row per draft: the case (hash, file, account), what was drafted and how (kind, mode,
+path taken, model), the exact messages sent and the raw replies, the checks' report, tokens,
+cost and timings, and the finished draft with the bytes meant for the output file. A draft
+is recorded *before* it is written, so one whose write failed can be recovered
+(``drafter log recover``): nothing the user paid for is lost.
+
+The database is ``history.db`` in the platform's user data folder, or ``$DRAFTER_HISTORY``.
+It is created private to the user (0600), runs in WAL mode, and is safe for concurrent
+writers: every call opens its own short-lived connection (so threads and forked processes
+never share one), writes in ``BEGIN IMMEDIATE`` transactions and waits ``BUSY_TIMEOUT``
+seconds for a lock. The schema version is ``PRAGMA user_version``; ``MIGRATIONS`` upgrades
+older files in place.
+
+Recording is best effort: :func:`record` never raises. On any failure (read-only disk,
+locked or corrupt database) it returns ``None`` and passes a one-line reason to ``warn``.
+
+``sqlite3`` (with ``datetime``) and ``platformdirs`` are imported only inside the functions
+that use them, so importing this module costs nothing noticeable at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from drafter.errors import DrafterError
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from drafter.case import Case
+    from drafter.drafts import Draft, Kind
+
+ENV_VAR = "DRAFTER_HISTORY"
+"""Environment variable naming another database file to use."""
+FILE_NAME = "history.db"
+BUSY_TIMEOUT = 10.0
+"""Seconds a writer waits for another writer's lock before giving up (and warning)."""
+
+Mode = Literal["templates", "llm"]
+Route = Literal["model", "repaired", "template"]
+"""The path a draft took: the model's first draft, a repaired one, or the template."""
+
+SCHEMA_VERSION = 1
+"""The ``PRAGMA user_version`` this code writes. Bump it and append to ``MIGRATIONS``."""
+
+MIGRATIONS: list[tuple[str, ...]] = [
+    # 0 → 1: the drafts table.
+    (
+        """
+        CREATE TABLE IF NOT EXISTS drafts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started REAL NOT NULL,
+            duration_ms INTEGER,
+            case_hash TEXT NOT NULL DEFAULT '',
+            case_path TEXT,
+            account TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            path TEXT NOT NULL,
+            model TEXT,
+            reasons TEXT NOT NULL DEFAULT '[]',
+            messages TEXT NOT NULL DEFAULT '[]',
+            replies TEXT NOT NULL DEFAULT '[]',
+            checks TEXT,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            calls INTEGER NOT NULL DEFAULT 0,
+            cost REAL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            body_format TEXT NOT NULL DEFAULT 'text',
+            output_format TEXT,
+            output BLOB,
+            output_path TEXT,
+            written INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS drafts_account ON drafts (account COLLATE NOCASE, id)",
+        "CREATE INDEX IF NOT EXISTS drafts_kind ON drafts (kind, id)",
+    ),
+]
+"""``MIGRATIONS[v]`` upgrades a version-``v`` database to ``v + 1`` (one transaction)."""
+
+_JSON_FIELDS = ("reasons", "messages", "replies", "checks")
+
+
+class HistoryError(DrafterError):
+    """The history log cannot be read (exit 1). Writing never raises."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One recorded draft. ``id`` is set on entries read back from the log."""
+
+    kind: Kind
+    subject: str
+    body: str
+    mode: Mode = "templates"
+    path: Route = "template"
+    account: str = ""
+    case_hash: str = ""
+    case_path: str | None = None
+    """The case file as given (``-`` for standard input)."""
+    model: str | None = None
+    reasons: tuple[str, ...] = ()
+    """Why the path is not ``model``."""
+    messages: Sequence[Mapping[str, Any]] = ()
+    """The exact messages of the last request sent (earlier replies and repair prompts
+    included, so every request made is a prefix of it plus the replies)."""
+    replies: Sequence[str] = ()
+    """Every raw reply, in order."""
+    checks: Mapping[str, Any] | None = None
+    """The final draft's ``checks.Report.to_dict()``."""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+    cost: float | None = None
+    """Estimated USD; ``None`` when unknown or for template drafts."""
+    started: float = field(default_factory=time.time)
+    """Unix time the drafting started."""
+    duration_ms: int | None = None
+    body_format: Literal["text", "markdown"] = "text"
+    output_format: str | None = None
+    """text, markdown, json or eml: the format of ``output``."""
+    output: bytes | None = None
+    """The bytes meant for the output file or stdout, what ``recover`` re-emits."""
+    output_path: str | None = None
+    """Where the output went or was meant to go (``-`` for stdout)."""
+    written: bool = False
+    """Whether the output was written (see :func:`mark_written`)."""
+    id: int | None = None
+
+    @classmethod
+    def of(cls, draft: Draft, **values: Any) -> Entry:
+        """An entry for ``draft``: its kind, subject, body and body format, plus ``values``."""
+        return cls(
+            kind=draft.kind,
+            subject=draft.subject,
+            body=draft.body,
+            body_format="markdown" if draft.markdown else "text",
+            **values,
+        )
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def lost(self) -> bool:
+        """Meant for a file that was never written: recover it with ``drafter log recover``."""
+        return not self.written and self.output_path not in (None, "-")
+
+    def recovered(self, body_only: bool = False) -> bytes:
+        """The draft to re-emit: the stored output, else (or with ``body_only``) the text."""
+        if body_only:
+            return self.body.encode("utf-8")
+        if self.output is not None:
+            return self.output
+        head = "" if not self.subject else f"Subject: {self.subject}\n\n"
+        return (head + self.body).encode("utf-8")
+
+    def to_dict(self, full: bool = True) -> dict[str, Any]:
+        """JSON-ready; without ``full``, only the summary ``drafter log list`` shows."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "started": _iso(self.started),
+            "duration_ms": self.duration_ms,
+            "account": self.account,
+            "kind": self.kind,
+            "mode": self.mode,
+            "path": self.path,
+            "model": self.model,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "calls": self.calls,
+            "cost_usd": self.cost,
+            "case_hash": self.case_hash,
+            "case_path": self.case_path,
+            "subject": self.subject,
+            "output_path": self.output_path,
+            "written": self.written,
+        }
+        if full:
+            data |= {
+                "reasons": list(self.reasons),
+                "messages": [dict(m) for m in self.messages],
+                "replies": list(self.replies),
+                "checks": dict(self.checks) if self.checks is not None else None,
+                "body": self.body,
+                "body_format": self.body_format,
+                "output_format": self.output_format,
+                "output": (
+                    self.output.decode("utf-8", "replace") if self.output is not None else None
+                ),
+            }
+        return data
+
+
+def _iso(started: float) -> str:
+    """Local time with offset, e.g. ``2025-03-01T14:05:09+0100``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started))
+
+
+def case_hash(case: Case) -> str:
+    """SHA-256 of the validated case (after config defaults), for grouping drafts by case."""
+    import hashlib
+
+    return hashlib.sha256(case.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def db_path() -> Path:
+    """``$DRAFTER_HISTORY`` if set, else ``history.db`` in the user data folder."""
+    if env := os.environ.get(ENV_VAR):
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("drafter", appauthor=False)) / FILE_NAME
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+_COLUMNS = tuple(f.name for f in fields(Entry) if f.name != "id")
+_INSERT = f"INSERT INTO drafts ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+
+
+def _row(entry: Entry) -> tuple[Any, ...]:
+    values: list[Any] = []
+    for name in _COLUMNS:
+        value = getattr(entry, name)
+        if name in _JSON_FIELDS:
+            value = None if value is None else json.dumps(_plain(value), ensure_ascii=False)
+        elif name == "written":
+            value = int(value)
+        values.append(value)
+    return tuple(values)
+
+
+def _plain(value: Any) -> Any:
+    """Tuples and mappings as lists and dicts, for ``json.dumps``."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def record(entry: Entry, *, warn: Callable[[str], None] | None = None) -> int | None:
+    """Append ``entry`` to the log; its new id, or ``None`` (never an exception) on failure.
+
+    ``warn`` receives a one-line reason when recording fails; the draft itself is unharmed.
+    """
+    where: Path | str = "the history log"
+    try:
+        where = db_path()
+        row = _row(entry)
+        with _writing(where, create=True) as conn:
+            cursor = conn.execute(_INSERT, row)
+            return cursor.lastrowid
+    except Exception as exc:  # best effort by design: recording must never break drafting
+        if warn is not None:
+            warn(f"the {entry.kind} draft was not recorded in the history log {where}: {_why(exc)}")
+        return None
+
+
+def mark_written(
+    entry_id: int | None, output_path: str, *, warn: Callable[[str], None] | None = None
+) -> bool:
+    """Note that entry ``entry_id``'s output was written to ``output_path`` (``-``: stdout).
+
+    A no-op returning ``False`` for ``entry_id=None`` (the draft was not recorded); like
+    :func:`record`, never raises.
+    """
+    if entry_id is None:
+        return False
+    where: Path | str = "the history log"
+    try:
+        where = db_path()
+        with _writing(where, create=False) as conn:
+            cursor = conn.execute(
+                "UPDATE drafts SET written = 1, output_path = ? WHERE id = ?",
+                (output_path, entry_id),
+            )
+            return cursor.rowcount == 1
+    except Exception as exc:  # best effort, as record()
+        if warn is not None:
+            warn(f"the history log {where} could not note draft {entry_id} as written: {_why(exc)}")
+        return False
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+@contextmanager
+def _writing(path: Path, create: bool) -> Iterator[sqlite3.Connection]:
+    """A connection inside a ``BEGIN IMMEDIATE`` transaction, committed on success."""
+    with closing(_connect(path, create=create)) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def _connect(path: Path, create: bool) -> sqlite3.Connection:
+    """Open ``path`` in autocommit mode with a busy timeout, creating and upgrading it as
+    needed. Without ``create`` a missing file is an error, not a new empty log."""
+    import sqlite3
+
+    if create and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # private: customer data
+    elif not path.exists():
+        raise FileNotFoundError(2, "no such file", str(path))
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        _ensure_schema(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _ensure_schema(conn: sqlite3.Connection) -> None:
+    """Switch to WAL and apply ``MIGRATIONS`` up to ``SCHEMA_VERSION``, once, atomically.
+
+    A database from a newer drafter is left alone (migrations only add columns and tables).
+    """
+    if _user_version(conn) >= SCHEMA_VERSION:
+        return
+    conn.execute("PRAGMA journal_mode = WAL")  # persistent; cannot change inside a transaction
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version in range(_user_version(conn), SCHEMA_VERSION):  # re-read under the lock
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def schema_version(path: Path | None = None) -> int:
+    """The ``user_version`` of the log at ``path`` (default :func:`db_path`); 0 if absent."""
+    import sqlite3
+
+    path = path or db_path()
+    if not path.exists():
+        return 0
+    with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT)) as conn:
+        return _user_version(conn)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def list_entries(
+    limit: int = 20, account: str | None = None, kind: str | None = None
+) -> list[Entry]:
+    """The most recent ``limit`` entries, newest first, optionally for one account
+    (case-insensitive) or kind. An empty list when nothing was ever recorded."""
+    where: list[str] = []
+    params: list[Any] = []
+    if account is not None:
+        where.append("account = ? COLLATE NOCASE")
+        params.append(account)
+    if kind is not None:
+        where.append("kind = ?")
+        params.append(kind)
+    clause = f"WHERE {' AND '.join(where)} " if where else ""
+    sql = f"SELECT * FROM drafts {clause}ORDER BY id DESC LIMIT ?"
+    return _query(sql, (*params, max(limit, 0)))
+
+
+def get(entry_id: int) -> Entry | None:
+    """The entry with id ``entry_id``, or ``None``."""
+    found = _query("SELECT * FROM drafts WHERE id = ?", (entry_id,))
+    return found[0] if found else None
+
+
+def _query(sql: str, params: Sequence[Any]) -> list[Entry]:
+    import sqlite3
+
+    path = db_path()
+    if not path.exists():
+        return []
+    try:
+        with closing(_connect(path, create=False)) as conn:
+            conn.row_factory = sqlite3.Row
+            return [_entry(row) for row in conn.execute(sql, tuple(params))]
+    except (OSError, sqlite3.Error, ValueError) as exc:
+        raise HistoryError(f"cannot read the history log {path}: {_why(exc)}.") from None
+
+
+def _entry(row: sqlite3.Row) -> Entry:
+    known = {f.name for f in fields(Entry)}
+    values = {k: v for k, v in zip(row.keys(), row, strict=True) if k in known}
+    for name in _JSON_FIELDS:
+        raw = values.get(name)
+        values[name] = None if raw is None else json.loads(raw)
+    values["reasons"] = tuple(values["reasons"] or ())
+    values["messages"] = tuple(values["messages"] or ())
+    values["replies"] = tuple(values["replies"] or ())
+    values["written"] = bool(values["written"])
+    if isinstance(values.get("output"), str):  # written by hand as TEXT
+        values["output"] = cast(str, values["output"]).encode("utf-8")
+    return Entry(**values)

@@ -1,0 +1,593 @@
+"""Draft with a language model, held to the recovery method, with the template as safety net.
+
+One call of :func:`draft` asks the model for a structured draft (``schemas.SCHEMAS``),
+renders it through the same layout layer as template drafts, and runs the method's checks.
+A draft that fails them is sent back with the violations listed (``repair_rounds`` times);
+if it still fails, or the reply is malformed, truncated, refused or empty, or the API errors
+after the client's own retries, the caller's template draft is returned with a reason. With
+``strict`` the reason is raised as :class:`LLMError` instead.
+
+``openai`` (and so ``httpx2``) and ``tiktoken`` are imported only inside the functions that
+call them: importing this module, or drafting from templates, never loads them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from urllib.parse import urlsplit
+
+import jinja2
+from pydantic import ValidationError
+
+from drafter import tokens
+from drafter.advice import recommend
+from drafter.case import Case
+from drafter.checks import Report, Violation, check_draft
+from drafter.drafts import Draft, Kind
+from drafter.errors import DrafterError, InputError
+from drafter.render import FILTERS, RenderOptions
+from drafter.resources import resource_dir
+from drafter.schemas import SCHEMAS, ModelDraft
+
+if TYPE_CHECKING:
+    import httpx2
+    import openai
+    from openai.types.chat import ChatCompletionMessageParam
+    from openai.types.completion_usage import CompletionUsage
+
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+REMOTE_TIMEOUT = 120.0
+LOCAL_TIMEOUT = 600.0
+LOCAL_API_KEY = "local-no-key"
+"""Sent to local servers, which accept any key: the client library insists on one."""
+
+PathTaken = Literal["model", "repaired", "template"]
+Message = dict[str, str]
+
+
+class Redactor(Protocol):
+    """What :func:`draft` needs to keep personal data off the wire (``drafter.redact``)."""
+
+    def redact_text(self, text: str) -> str:
+        """Text with the case's personal data replaced by placeholders."""
+        ...
+
+    def restore_model(self, model: ModelDraft) -> ModelDraft:
+        """A parsed reply with every placeholder mapped back."""
+        ...
+
+    def unrestored(self, text: str) -> list[str]:
+        """What in restored text still looks like a placeholder."""
+        ...
+
+
+UNRESTORED_RULE = "unrestored-placeholder"
+
+
+class LLMError(DrafterError):
+    """The model path failed and ``strict`` forbids the template fallback (exit 1)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason} (strict mode: no template fallback)")
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """How to reach and drive the model. Resolved by the caller (CLI, config, env):
+    this module reads no environment variables itself."""
+
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None
+    """``None`` means OpenAI's API."""
+    api_key: str | None = field(default=None, repr=False)
+    """Required unless ``base_url`` is a local server."""
+    temperature: float | None = None
+    seed: int | None = None
+    timeout: float | None = None
+    """Seconds per HTTP attempt (the client's own timeout); ``None``: 120 s, or 600 s for a
+    local server (a small model on a CPU can take minutes)."""
+    max_retries: int = 2
+    """The client's own retries of 408/409/429/5xx, timeouts and connection errors."""
+    repair_rounds: int = 1
+    max_prompt_tokens: int | None = None
+    max_output_tokens: int = 800
+    """``max_completion_tokens``: bounds a model that loops (then finish_reason=length)."""
+    strict: bool = False
+
+    @property
+    def url(self) -> str:
+        """The base URL requests go to."""
+        return (self.base_url or DEFAULT_BASE_URL).rstrip("/")
+
+    @property
+    def request_timeout(self) -> float:
+        """The timeout actually used."""
+        if self.timeout is not None:
+            return self.timeout
+        return LOCAL_TIMEOUT if self.is_local else REMOTE_TIMEOUT
+
+    @property
+    def is_local(self) -> bool:
+        """Whether the base URL is a server on this machine or a private network."""
+        return is_local_url(self.url)
+
+
+def is_local_url(url: str) -> bool:
+    """``http://127.0.0.1:8088/v1``, ``http://localhost:11434/v1``, a private IP, ``*.local``."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_private or ip.is_link_local
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens the provider reported, summed over the calls made."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.calls + other.calls,
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What :func:`draft` produced, how, and why."""
+
+    draft: Draft
+    path: PathTaken
+    """``model``: the model's first draft passed; ``repaired``: a repair round fixed it;
+    ``template``: the caller's fallback draft."""
+    reasons: tuple[str, ...] = ()
+    """Why the path is not ``model`` (stderr notices)."""
+    notices: tuple[str, ...] = ()
+    """Other stderr notices: prompt trimmed, token counts estimated."""
+    usage: Usage = Usage()
+    cost: float | None = None
+    """Estimated USD for ``usage``; ``None`` when the model's price is unknown."""
+    model: str = ""
+    prompt: tokens.TokenCount | None = None
+    """The first prompt as counted before sending."""
+    report: Report | None = None
+    """The checks' report on the last model draft, if one was checked."""
+    messages: tuple[Message, ...] = ()
+    """The last request's messages exactly as sent (redacted, if a redactor was given)."""
+    replies: tuple[str, ...] = ()
+    """Every reply's raw content, as received."""
+
+    def summary(self) -> str:
+        """One line for ``-v``: tokens used and cost."""
+        u = self.usage
+        calls = f"{u.calls} call{'s' if u.calls != 1 else ''}"
+        return (
+            f"{self.model}: {u.prompt_tokens:,} prompt + {u.completion_tokens:,} completion "
+            f"tokens in {calls}; {tokens.format_cost(self.cost, self.model)}"
+        )
+
+
+class MissingKeyError(InputError):
+    """No API key for a server that is not local (exit 2)."""
+
+
+class _Failure(Exception):
+    """The model path cannot produce a draft; ``str()`` is the reason shown to the user."""
+
+    def __init__(self, reason: str, usage: Usage | None = None) -> None:
+        super().__init__(reason)
+        self.usage = usage or Usage()
+
+
+# --- prompts -------------------------------------------------------------------------------
+
+_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+
+
+def quote(value: object) -> str:
+    """Untrusted text as a JSON string literal that cannot close a fence or start a line."""
+    text = json.dumps(str(value), ensure_ascii=False)
+    return re.sub(r"[<>&]", lambda m: _UNSAFE[m.group()], text)
+
+
+@cache
+def _prompt_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resource_dir("prompts"))),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(FILTERS)
+    env.filters["q"] = quote
+    return env
+
+
+def _render_prompt(name: str, **variables: Any) -> str:
+    return _prompt_env().get_template(name).render(**variables).strip()
+
+
+def system_prompt(kind: Kind) -> str:
+    """The static system prompt for ``kind``: the method, the task, the JSON fields."""
+    return _render_prompt(f"system/{kind}.j2")
+
+
+def user_prompt(kind: Kind, case: Case) -> str:
+    """The case as labelled data, every free-text field quoted as untrusted."""
+    return _render_prompt("user.j2", kind=kind, case=case, recommendation=recommend(case))
+
+
+def repair_prompt(violations: tuple[Violation, ...]) -> str:
+    """The follow-up listing a draft's violations."""
+    return _render_prompt("repair.j2", violations=violations)
+
+
+def build_messages(kind: Kind, case: Case) -> list[Message]:
+    """The first request's messages: static system prompt, then the case."""
+    return [
+        {"role": "system", "content": system_prompt(kind)},
+        {"role": "user", "content": user_prompt(kind, case)},
+    ]
+
+
+def response_schema(kind: Kind) -> dict[str, Any]:
+    """The ``response_format`` the client sends for ``kind`` (imports openai)."""
+    from openai.lib._parsing._completions import type_to_response_format_param
+
+    param = type_to_response_format_param(SCHEMAS[kind])
+    assert isinstance(param, dict)
+    return dict(param)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request ready to send: messages, their token count, and notices about them."""
+
+    messages: list[Message]
+    count: tokens.TokenCount
+    notices: tuple[str, ...]
+
+
+def prepare(kind: Kind, case: Case, settings: LLMSettings) -> Prepared:
+    """Build and count the messages, trimming long free text to ``max_prompt_tokens``.
+
+    Raises :class:`tokens.PromptTooLong` when trimming cannot make the prompt fit.
+    """
+    schema_text = json.dumps(response_schema(kind))
+
+    def counted(c: Case) -> tokens.TokenCount:
+        return tokens.count_messages(build_messages(kind, c), settings.model, extra=schema_text)
+
+    notices: list[str] = []
+    if settings.max_prompt_tokens is not None:
+        case, notices = tokens.fit_case(
+            case, settings.max_prompt_tokens, lambda c: counted(c).tokens
+        )
+    count = counted(case)
+    if count.warning:
+        notices.append(count.warning)
+    return Prepared(build_messages(kind, case), count, tuple(notices))
+
+
+# --- the client ----------------------------------------------------------------------------
+
+
+def make_client(
+    settings: LLMSettings, *, http_client: httpx2.Client | None = None
+) -> openai.OpenAI:
+    """An OpenAI client using its own retries and timeout; a dummy key for local servers.
+
+    Raises :class:`MissingKeyError` when no key is configured for a remote server.
+    """
+    import openai
+
+    problem = _key_problem(settings)
+    if problem:
+        raise MissingKeyError(problem)
+    return openai.OpenAI(
+        api_key=settings.api_key or LOCAL_API_KEY,
+        base_url=settings.url,
+        timeout=settings.request_timeout,
+        max_retries=settings.max_retries,
+        http_client=http_client,
+    )
+
+
+def _key_problem(settings: LLMSettings) -> str | None:
+    if settings.api_key or settings.is_local:
+        return None
+    return (
+        f"no API key for {settings.url}: set OPENAI_API_KEY, or use --base-url with a local "
+        "OpenAI-compatible server"
+    )
+
+
+def _usage(raw: CompletionUsage | None) -> Usage:
+    if raw is None:
+        return Usage(calls=1)
+    return Usage(raw.prompt_tokens, raw.completion_tokens, 1)
+
+
+_SECRET = re.compile(r"\b(sk-[A-Za-z0-9_*-]{4,}|Bearer\s+\S+)")
+
+
+def _redact(text: str) -> str:
+    return _SECRET.sub("[redacted]", text)
+
+
+def _retries(settings: LLMSettings) -> str:
+    n = settings.max_retries
+    return f"after {n} retr{'ies' if n != 1 else 'y'}" if n else "(no retries)"
+
+
+def explain(exc: Exception, settings: LLMSettings) -> str:
+    """The reason a user sees for an API error (``openai`` must already be imported)."""
+    import openai
+
+    url, model = settings.url, settings.model
+    if isinstance(exc, openai.AuthenticationError):
+        return f"{url} rejected the API key (401 Unauthorized): check OPENAI_API_KEY (not retried)"
+    if isinstance(exc, openai.PermissionDeniedError):
+        return f"{url} refused access to model {model!r} (403 Forbidden): check the key's project"
+    if isinstance(exc, openai.NotFoundError):
+        return (
+            f"model {model!r} or the API was not found at {url} (404 Not Found): "
+            "check --model and --base-url (not retried)"
+        )
+    if isinstance(exc, openai.RateLimitError):
+        return f"{url} is rate-limiting requests (429 Too Many Requests) {_retries(settings)}"
+    if isinstance(exc, openai.InternalServerError):
+        return f"{url} failed ({exc.status_code} server error) {_retries(settings)}"
+    if isinstance(exc, openai.APIStatusError):
+        detail = _redact(" ".join(str(exc.message).split()))[:200]
+        return f"{url} rejected the request ({exc.status_code}): {detail}"
+    if isinstance(exc, openai.APITimeoutError):
+        return (
+            f"model {model!r} at {url} did not answer within {settings.request_timeout:g} s "
+            f"{_retries(settings)}"
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__
+        why = "connection refused" if "refused" in str(cause).lower() else str(cause or exc)
+        return (
+            f"could not connect to {url} ({_redact(why)}) {_retries(settings)}: "
+            "check --base-url and that the server is running"
+        )
+    return f"the request to {url} failed: {_redact(str(exc))}"
+
+
+def _ask(
+    client: openai.OpenAI, settings: LLMSettings, kind: Kind, messages: list[Message]
+) -> tuple[ModelDraft, str, Usage]:
+    """One structured-output call; returns the parsed draft, its raw JSON and usage."""
+    import openai
+
+    options: dict[str, Any] = {}
+    if settings.temperature is not None:
+        options["temperature"] = settings.temperature
+    if settings.seed is not None:
+        options["seed"] = settings.seed
+    sent = cast("list[ChatCompletionMessageParam]", messages)
+    try:
+        completion = client.chat.completions.parse(
+            model=settings.model,
+            messages=sent,
+            response_format=SCHEMAS[kind],
+            max_completion_tokens=settings.max_output_tokens,
+            **options,
+        )
+    except openai.LengthFinishReasonError as exc:
+        raise _Failure(
+            f"the model's reply was cut off at {settings.max_output_tokens} tokens "
+            "(finish_reason=length)",
+            _usage(exc.completion.usage),
+        ) from None
+    except openai.ContentFilterFinishReasonError as exc:
+        usage = _usage(exc.completion.usage) if exc.completion else Usage(calls=1)
+        raise _Failure("the provider's content filter withheld the model's reply", usage) from None
+    except ValidationError as exc:
+        # The reply arrived (tokens were spent) but its usage is lost with the parse error.
+        errors = exc.errors()
+        if errors and errors[0]["type"] == "json_invalid":
+            raise _Failure("the model's reply was not valid JSON", Usage(calls=1)) from None
+        where = ".".join(str(p) for p in errors[0]["loc"]) if errors else "?"
+        msg = errors[0]["msg"] if errors else str(exc)
+        raise _Failure(
+            f"the model's reply did not match the {kind} schema ({where}: {msg})", Usage(calls=1)
+        ) from None
+    except openai.OpenAIError as exc:
+        raise _Failure(explain(exc, settings)) from None
+
+    usage = _usage(completion.usage)
+    if not completion.choices:
+        raise _Failure("the model returned no reply (no choices)", usage)
+    message = completion.choices[0].message
+    if message.refusal:
+        refusal = " ".join(message.refusal.split())[:200]
+        raise _Failure(f'the model refused: "{refusal}"', usage)
+    if not (message.content or "").strip() or message.parsed is None:
+        raise _Failure("the model returned an empty reply", usage)
+    return message.parsed, message.content or "", usage
+
+
+def _broke(report: Report) -> str:
+    """``2 rules (agenda-listen, agenda-work-together)``; each rule's reason is in the report."""
+    rules = list(dict.fromkeys(v.rule for v in report.violations))
+    return f"{len(rules)} rule{'s' if len(rules) != 1 else ''} ({', '.join(rules)})"
+
+
+# --- drafting ------------------------------------------------------------------------------
+
+
+def draft(
+    kind: Kind,
+    case: Case,
+    settings: LLMSettings,
+    fallback: Draft,
+    options: RenderOptions | None = None,
+    *,
+    client: openai.OpenAI | None = None,
+    prompt_case: Case | None = None,
+    redaction: Redactor | None = None,
+) -> Outcome:
+    """Draft ``kind`` for ``case`` with the model; return ``fallback`` (with reasons) when the
+    model path fails. Raises :class:`LLMError` instead when ``settings.strict``.
+
+    To keep personal data local, pass ``prompt_case`` (the redacted case the model sees) and
+    its ``redaction``: each reply is restored before it is rendered with the real ``case``
+    and checked; leftover placeholders count as a broken rule (``unrestored-placeholder``);
+    offending text quoted in a repair prompt is redacted again.
+
+    ``client`` is for tests (a mock transport); by default one is built from ``settings``.
+    """
+    options = options or RenderOptions()
+    usage = Usage()
+    notices: tuple[str, ...] = ()
+    prompt: tokens.TokenCount | None = None
+    report: Report | None = None
+    reasons: list[str] = []
+    messages: list[Message] = []
+    replies: list[str] = []
+
+    def outcome(d: Draft, path: PathTaken) -> Outcome:
+        return Outcome(
+            draft=d,
+            path=path,
+            reasons=tuple(reasons),
+            notices=notices,
+            usage=usage,
+            cost=tokens.estimate_cost(settings.model, usage.prompt_tokens, usage.completion_tokens),
+            model=settings.model,
+            prompt=prompt,
+            report=report,
+            messages=tuple(messages),
+            replies=tuple(replies),
+        )
+
+    def ask(api: openai.OpenAI) -> tuple[str, Draft, Report]:
+        nonlocal usage
+        parsed, raw, used = _ask(api, settings, kind, messages)
+        usage += used
+        replies.append(raw)
+        if redaction is not None:
+            parsed = redaction.restore_model(parsed)
+        candidate = parsed.to_draft(case, options)
+        checked = check_draft(candidate, case)
+        if redaction is not None:
+            left = redaction.unrestored(f"{candidate.subject}\n{candidate.body}")
+            if left:
+                why = "Placeholders from redaction could not be mapped back to the case."
+                extra = tuple(Violation(UNRESTORED_RULE, why, text) for text in left)
+                checked = Report(
+                    kind, checked.violations + extra, (*checked.rules_run, UNRESTORED_RULE)
+                )
+        return raw, candidate, checked
+
+    def for_model(violations: tuple[Violation, ...]) -> tuple[Violation, ...]:
+        if redaction is None:
+            return violations
+        return tuple(Violation(v.rule, v.reason, redaction.redact_text(v.text)) for v in violations)
+
+    try:
+        try:
+            prepared = prepare(kind, prompt_case or case, settings)
+        except tokens.PromptTooLong as exc:
+            raise _Failure(str(exc)) from None
+        notices, prompt = prepared.notices, prepared.count
+        problem = _key_problem(settings)
+        if problem:
+            raise _Failure(problem)
+        api = client or make_client(settings)
+        messages += prepared.messages
+
+        raw, candidate, report = ask(api)
+        first = report
+        rounds = 0
+        while not report.ok and rounds < settings.repair_rounds:
+            rounds += 1
+            messages += [
+                {"role": "assistant", "content": raw},
+                {"role": "user", "content": repair_prompt(for_model(report.violations))},
+            ]
+            raw, candidate, report = ask(api)
+        if report.ok and rounds == 0:
+            return outcome(candidate, "model")
+        if report.ok:
+            fixed = "it" if len({v.rule for v in first.violations}) == 1 else "them"
+            reasons.append(
+                f"the model's draft broke {_broke(first)}; repair round {rounds} fixed {fixed}"
+            )
+            return outcome(candidate, "repaired")
+        if rounds:
+            plural = "s" if rounds != 1 else ""
+            broke = f"still broke {_broke(report)} after {rounds} repair round{plural}"
+        else:
+            broke = f"broke {_broke(report)}, and repair_rounds is 0"
+        raise _Failure(f"the model's draft {broke}")
+    except _Failure as failure:
+        usage += failure.usage
+        reason = str(failure)
+    if settings.strict:
+        raise LLMError(reason)
+    reasons.append(f"{reason}; using the template draft")
+    return outcome(fallback, "template")
+
+
+def dry_run(kind: Kind, case: Case, settings: LLMSettings) -> str:
+    """The exact request :func:`draft` would send first, its token count and estimated cost.
+
+    Sends nothing and needs no API key. Raises :class:`tokens.PromptTooLong` if the prompt
+    cannot be trimmed to ``max_prompt_tokens``.
+    """
+    prepared = prepare(kind, case, settings)
+    schema = response_schema(kind)
+    count = prepared.count
+    lines = [
+        f"# dry run: {kind} for {case.account}; model {settings.model!r} at {settings.url}; "
+        "nothing sent",
+    ]
+    lines += [f"# notice: {n}" for n in prepared.notices]
+    for i, message in enumerate(prepared.messages, 1):
+        lines += ["", f"## message {i}: {message['role']}", "", message["content"]]
+    lines += ["", "## response_format", "", json.dumps(schema, indent=2)]
+    params: dict[str, float] = {"max_completion_tokens": settings.max_output_tokens}
+    if settings.temperature is not None:
+        params["temperature"] = settings.temperature
+    if settings.seed is not None:
+        params["seed"] = settings.seed
+    lines += ["", "## parameters", "", json.dumps(params)]
+    approx = "about " if count.estimated else ""
+    lines += [
+        "",
+        "## tokens and cost",
+        "",
+        f"prompt: {approx}{count.tokens:,} tokens ({count.encoding}; messages and schema)",
+    ]
+    low = tokens.estimate_cost(settings.model, count.tokens, 0)
+    high = tokens.estimate_cost(settings.model, count.tokens, settings.max_output_tokens)
+    if low is None or high is None:
+        lines.append(tokens.format_cost(None, settings.model))
+    else:
+        lines.append(
+            f"estimated cost: {tokens.usd(low)} for the prompt, up to {tokens.usd(high)} with "
+            f"{settings.max_output_tokens:,} output tokens; a repair round would add about as "
+            f"much again (prices are estimates as of {tokens.PRICES_AS_OF})"
+        )
+    return "\n".join(lines) + "\n"
