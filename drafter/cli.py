@@ -181,6 +181,12 @@ def _model_options(f: F) -> F:
             help="Times a failing model draft is sent back with its problems [default: 1].",
         ),
         click.option(
+            "--redact/--no-redact",
+            default=None,
+            help="Send the model placeholders instead of names, emails, phone numbers and "
+            "the account; the reply is restored before checks and output.",
+        ),
+        click.option(
             "--strict",
             is_flag=True,
             help="Exit 1 instead of falling back to the template draft.",
@@ -485,7 +491,8 @@ def batch_run(
     llm, notice = pipeline.model_settings(config, choices)
     if notice:
         click.echo(f"drafter: {notice}", err=True)
-    settings = pipeline.fingerprint(config, llm, fmt, tone, templates_dir)
+    redact = bool(choices.redact if choices.redact is not None else config.values.llm.redact)
+    settings = pipeline.fingerprint(config, llm, fmt, tone, templates_dir, redact)
 
     def produce(source: Path, kind: Kind) -> tuple[bytes, Any, tuple[str, ...]]:
         request = pipeline.Request.build(str(source), tone, templates_dir, choices, log=not no_log)

@@ -36,6 +36,7 @@ email = "priya.shah@meridian.example"
 model = "gpt-4o-mini"
 # base_url = "http://127.0.0.1:8088/v1"   # any OpenAI-compatible server
 temperature = 0.4
+# redact = true               # send placeholders instead of names, emails, phones, account
 """
 
 
@@ -54,6 +55,8 @@ class LLMConfig(BaseModel):
     max_retries: int | None = Field(default=None, ge=0, le=10)
     max_prompt_tokens: int | None = Field(default=None, gt=0)
     repair_rounds: int | None = Field(default=None, ge=0, le=5)
+    redact: bool | None = None
+    """Replace names, emails, phone numbers and the account before anything is sent."""
 
 
 class Config(BaseModel):

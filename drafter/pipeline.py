@@ -19,6 +19,7 @@ from drafter.render import RenderOptions, render
 
 if TYPE_CHECKING:
     from drafter.llm import LLMSettings
+    from drafter.redact import Redaction
 
 Mode = Literal["auto", "llm", "templates"]
 
@@ -36,6 +37,7 @@ class ModelChoices:
     max_retries: int | None = None
     max_prompt_tokens: int | None = None
     repair_rounds: int | None = None
+    redact: bool | None = None
     strict: bool = False
 
 
@@ -76,6 +78,8 @@ class Request:
     """In auto mode, the one line saying which way drafts are made."""
     log: bool = True
     """Record every draft in the history log."""
+    redact: bool = False
+    """Send the model placeholders instead of names, emails, phones and the account."""
 
     @classmethod
     def build(
@@ -111,7 +115,16 @@ class Request:
             llm=llm,
             mode_notice=notice,
             log=log and config.values.history,
+            redact=bool(_first(choices.redact, config.values.llm.redact, False)),
         )
+
+    def prompt_case(self) -> tuple[Case | None, Redaction | None]:
+        """The case as the model may see it: redacted (with its key) when asked, else as is."""
+        if not self.redact:
+            return None, None
+        from drafter.redact import redact
+
+        return redact(self.case)
 
     def render_options(self, markdown: bool) -> RenderOptions:
         """Options for the renderer in the given output flavour."""
@@ -181,6 +194,7 @@ def fingerprint(
     fmt: Format,
     tone: Tone | None = None,
     templates_dir: Path | None = None,
+    redact: bool = False,
 ) -> dict[str, Any]:
     """Everything besides the case file that shapes a draft: for batch resume keys."""
     values = config.values
@@ -201,6 +215,7 @@ def fingerprint(
             "max_prompt_tokens": llm.max_prompt_tokens,
             "strict": llm.strict,
         },
+        "redact": redact,
     }
 
 
@@ -231,7 +246,16 @@ def produce(request: Request, kind: Kind, fmt: Format, target: str = "-") -> Pro
     if request.llm is not None:
         from drafter import llm
 
-        outcome = llm.draft(kind, request.case, request.llm, draft, options)
+        prompt_case, redaction = request.prompt_case()
+        outcome = llm.draft(
+            kind,
+            request.case,
+            request.llm,
+            draft,
+            options,
+            prompt_case=prompt_case,
+            redaction=redaction,
+        )
         draft = outcome.draft
         notices += [f"{kind}: {text}" for text in (*outcome.notices, *outcome.reasons)]
         summary = f"{kind}: {outcome.path} draft; {outcome.summary()}"
@@ -297,7 +321,8 @@ def dry_run(request: Request, kind: Kind) -> str:
     from drafter import llm
 
     assert request.llm is not None, "build the request with dry_run=True"
-    return llm.dry_run(kind, request.case, request.llm)
+    prompt_case, _ = request.prompt_case()
+    return llm.dry_run(kind, prompt_case or request.case, request.llm)
 
 
 def kind_for(path: str) -> Kind:
