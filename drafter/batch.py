@@ -14,7 +14,7 @@ import glob
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,15 +122,21 @@ def draft_case(
     fmt: Format,
     settings: dict[str, Any],
     produce: Produce,
+    case_bytes: bytes | None = None,
 ) -> CaseResult:
-    """Draft every artifact of one case that is not already done; never raises."""
+    """Draft every artifact of one case that is not already done; never raises.
+
+    ``case_bytes``: the case file's content as read earlier (the Batch API drafts against
+    what it submitted); by default the file is read now.
+    """
     result = CaseResult(source=source, folder=folder)
-    try:
-        case_bytes = source.read_bytes()
-    except OSError as exc:
-        result.invalid = True
-        result.reasons.append(f"cannot be read ({exc.strerror or exc})")
-        return result
+    if case_bytes is None:
+        try:
+            case_bytes = source.read_bytes()
+        except OSError as exc:
+            result.invalid = True
+            result.reasons.append(f"cannot be read ({exc.strerror or exc})")
+            return result
     manifest = _read_manifest(folder)
     for kind in kinds:
         key = job_key(case_bytes, kind, settings)
@@ -169,14 +175,30 @@ def run(
     produce: Produce,
     jobs: int = 4,
     progress: Callable[[CaseResult], None] | None = None,
+    folders: Mapping[Path, Path] | None = None,
+    contents: Mapping[Path, bytes] | None = None,
 ) -> list[CaseResult]:
-    """Draft all ``cases`` with at most ``jobs`` at a time; results in input order."""
-    folders = folders_for(cases, out)
+    """Draft all ``cases`` with at most ``jobs`` at a time; results in input order.
+
+    ``folders`` overrides :func:`folders_for`; ``contents`` gives case files' bytes as read
+    earlier (see :func:`draft_case`).
+    """
+    folders = folders or folders_for(cases, out)
+    contents = contents or {}
     results: dict[Path, CaseResult] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="drafter")
     try:
         futures = {
-            pool.submit(draft_case, case, folders[case], kinds, fmt, settings, produce): case
+            pool.submit(
+                draft_case,
+                case,
+                folders[case],
+                kinds,
+                fmt,
+                settings,
+                produce,
+                contents.get(case),
+            ): case
             for case in cases
         }
         for future in as_completed(futures):

@@ -415,6 +415,11 @@ def batch() -> None:
       drafter batch cases/ -o drafts/            every *.yaml in cases/
       drafter batch 'q3/*.yaml' -o drafts/ -j 8 --kinds email
     \b
+    Through the OpenAI Batch API (half the price; results within 24 hours):
+      drafter batch cases/ -o drafts/ --via batch-api
+      drafter batch status drafts/
+      drafter batch collect drafts/
+    \b
     Run `drafter batch run --help` for every option.
     """
 
@@ -454,6 +459,15 @@ def batch() -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
 )
+@click.option(
+    "--via",
+    type=click.Choice(["direct", "batch-api"]),
+    default="direct",
+    show_default=True,
+    help="direct: draft now, -j at a time. batch-api: submit the first requests to the "
+    "OpenAI Batch API and return; then `drafter batch status DIR` and `drafter batch "
+    "collect DIR`.",
+)
 @_model_options
 def batch_run(
     cases: tuple[str, ...],
@@ -463,6 +477,7 @@ def batch_run(
     fmt: Format,
     tone: Any,
     templates_dir: Path | None,
+    via: str,
     dry_run: bool,
     verbose: bool,
     no_log: bool,
@@ -475,6 +490,12 @@ def batch_run(
     repaired, fell back to the template, or failed, and why. Rerunning the same
     command resumes: drafts already made for the same case content and settings
     are skipped, so an interrupted batch loses nothing and redoes nothing.
+
+    With --via batch-api the first request of every draft goes to the OpenAI Batch
+    API instead (half the price, done within 24 hours): the command uploads them,
+    starts the batch, records it in DIR/.drafter-batch.json and prints its id.
+    `drafter batch collect DIR` later checks, repairs or replaces each reply exactly
+    as a direct run does.
 
     \b
     Exit codes: 0 all drafted; 1 some case failed; 2 some case file is invalid.
@@ -489,9 +510,12 @@ def batch_run(
     choices = _choices(opts)
     config = UserConfig.locate()
     llm, notice = pipeline.model_settings(config, choices)
+    redact = bool(choices.redact if choices.redact is not None else config.values.llm.redact)
+    if via == "batch-api":
+        _submit(paths, folder, kinds or KINDS, fmt, llm, config, tone, templates_dir, redact)
+        return
     if notice:
         click.echo(f"drafter: {notice}", err=True)
-    redact = bool(choices.redact if choices.redact is not None else config.values.llm.redact)
     settings = pipeline.fingerprint(config, llm, fmt, tone, templates_dir, redact)
 
     def produce(source: Path, kind: Kind) -> tuple[bytes, Any, tuple[str, ...]]:
@@ -524,6 +548,123 @@ def batch_run(
                 err=True,
             )
             raise click.exceptions.Exit(130) from None
+    click.echo(batching.summary_table(results))
+    if any(r.status == "invalid" for r in results):
+        raise click.exceptions.Exit(EXIT_BAD_INPUT)
+    if not all(r.ok for r in results):
+        raise click.exceptions.Exit(EXIT_UNEXPECTED)
+
+
+def _submit(
+    paths: list[Path],
+    folder: Path,
+    kinds: tuple[Kind, ...],
+    fmt: Format,
+    llm: Any,
+    config: Any,
+    tone: Any,
+    templates_dir: Path | None,
+    redact: bool,
+) -> None:
+    """``drafter batch CASES -o DIR --via batch-api``."""
+    from drafter import batch as batching
+    from drafter import batchapi
+
+    if llm is None:
+        raise InputError(
+            "--via batch-api drafts with a model: set OPENAI_API_KEY (or the [llm] api_key "
+            "in the config), and do not pass --mode templates."
+        )
+    submission = batchapi.submit(
+        paths,
+        folder,
+        kinds,
+        fmt,
+        llm,
+        config=config,
+        tone=tone,
+        templates_dir=templates_dir,
+        redact=redact,
+    )
+    if submission.invalid:
+        click.echo(batching.summary_table(submission.invalid))
+        click.echo("")
+    if submission.batch_id is None:
+        click.echo("drafter: nothing to submit: no valid case.", err=True)
+    else:
+        n = submission.requests
+        cases = sum(1 for c in submission.state["cases"] if c.get("requests"))
+        click.echo(
+            f"submitted batch {submission.batch_id}: {n} request{'s' if n != 1 else ''} for "
+            f"{cases} case{'s' if cases != 1 else ''} to {llm.model} at {llm.url} "
+            f"(recorded in {folder / batchapi.STATE})"
+        )
+        click.echo(f"next: {batchapi.next_command('status', folder)}")
+    if submission.invalid:
+        raise click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
+_BATCH_DIR = click.argument(
+    "folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path)
+)
+
+
+@batch.command("status")
+@_BATCH_DIR
+def batch_status(folder: Path) -> None:
+    """Show how far the Batch API run recorded in DIR has got.
+
+    \b
+    Example:
+      drafter batch status drafts/
+    """
+    from drafter import batchapi
+    from drafter.config import UserConfig
+
+    _, current = batchapi.status(folder, config=UserConfig.locate())
+    click.echo(f"batch {current.id}: {current.status}")
+    click.echo(batchapi.counts(current))
+    if current.status in batchapi.COLLECTABLE:
+        click.echo(f"next: {batchapi.next_command('collect', folder)}")
+    elif current.status == "failed":
+        click.echo(batchapi.describe(current))
+
+
+@batch.command("collect")
+@_BATCH_DIR
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Cases checked (and repaired through the chat API) at the same time.",
+)
+@click.option(
+    "--no-log", is_flag=True, help="Keep these drafts out of the history log (`drafter log`)."
+)
+def batch_collect(folder: Path, jobs: int, no_log: bool) -> None:
+    """Fetch a finished Batch API run's replies and write the drafts into DIR.
+
+    Every reply is checked against the method, repaired or replaced by the template
+    exactly as `drafter batch` does; failed or missing replies fall back to the
+    template with the reason. Collecting again redoes nothing.
+
+    \b
+    Exit codes: 0 all drafted; 1 the batch is not done, or some case failed;
+    2 some case file was invalid at submission.
+    """
+    from drafter import batch as batching
+    from drafter import batchapi
+    from drafter.config import UserConfig
+
+    config = UserConfig.locate()
+    state = batchapi.fetch(folder, config=config)  # not done yet: says so, before any bar
+    total = sum(1 for c in state["cases"] if "invalid" not in c)
+    with click.progressbar(length=total, label="collecting", file=sys.stderr, show_pos=True) as bar:
+        results = batchapi.collect(
+            folder, config=config, jobs=jobs, log=not no_log, progress=lambda _: bar.update(1)
+        )
     click.echo(batching.summary_table(results))
     if any(r.status == "invalid" for r in results):
         raise click.exceptions.Exit(EXIT_BAD_INPUT)

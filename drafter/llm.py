@@ -16,9 +16,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 from urllib.parse import urlsplit
 
 import jinja2
@@ -37,7 +38,7 @@ from drafter.schemas import SCHEMAS, ModelDraft
 if TYPE_CHECKING:
     import httpx2
     import openai
-    from openai.types.chat import ChatCompletionMessageParam
+    from openai.types.chat import ParsedChatCompletion
     from openai.types.completion_usage import CompletionUsage
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -373,26 +374,80 @@ def explain(exc: Exception, settings: LLMSettings) -> str:
     return f"the request to {url} failed: {_redact(str(exc))}"
 
 
+def chat_body(kind: Kind, settings: LLMSettings, messages: list[Message]) -> dict[str, Any]:
+    """The JSON body of one structured-output chat request, keys in the client's order.
+
+    :func:`_ask` sends exactly this (through ``client.chat.completions.parse``, which derives
+    the same ``response_format`` from ``SCHEMAS[kind]``), and a Batch API line carries it.
+    """
+    body: dict[str, Any] = {
+        "model": settings.model,
+        "stream": False,
+        "messages": messages,
+        "max_completion_tokens": settings.max_output_tokens,
+        "response_format": response_schema(kind),
+    }
+    if settings.seed is not None:
+        body["seed"] = settings.seed
+    if settings.temperature is not None:
+        body["temperature"] = settings.temperature
+    return body
+
+
+def request_body(kind: Kind, case: Case, settings: LLMSettings) -> dict[str, Any]:
+    """The body of the first request :func:`draft` sends for ``kind`` and ``case``: what one
+    OpenAI Batch API line carries. Pass the redacted case when drafting with redaction.
+
+    Raises :class:`tokens.PromptTooLong` when the prompt cannot fit ``max_prompt_tokens``.
+    """
+    return chat_body(kind, settings, prepare(kind, case, settings).messages)
+
+
+Given: TypeAlias = Mapping[str, Any] | str
+"""A first reply that was not asked for by :func:`draft` itself (a Batch API output line):
+the chat-completion body that came back, or the reason none did."""
+
+
+def _completion(kind: Kind, body: Mapping[str, Any]) -> ParsedChatCompletion[ModelDraft]:
+    """A chat-completion body received elsewhere, parsed exactly as the client parses a reply
+    (the same exceptions for finish_reason=length or content_filter and invalid JSON)."""
+    from openai import omit
+    from openai.lib._parsing._completions import parse_chat_completion
+    from openai.types.chat import ChatCompletion
+
+    try:
+        raw = ChatCompletion.model_validate(dict(body))
+    except ValidationError as exc:
+        errors = exc.errors()
+        where = ".".join(str(p) for p in errors[0]["loc"]) if errors else "?"
+        raise _Failure(f"the batch reply is not a chat completion ({where})") from None
+    parsed: ParsedChatCompletion[ModelDraft] = parse_chat_completion(
+        response_format=SCHEMAS[kind], input_tools=omit, chat_completion=raw
+    )
+    return parsed
+
+
 def _ask(
-    client: openai.OpenAI, settings: LLMSettings, kind: Kind, messages: list[Message]
+    client: openai.OpenAI | None,
+    settings: LLMSettings,
+    kind: Kind,
+    messages: list[Message],
+    given: Given | None = None,
 ) -> tuple[ModelDraft, str, Usage]:
-    """One structured-output call; returns the parsed draft, its raw JSON and usage."""
+    """One structured-output call, or the ``given`` reply to it; returns the parsed draft,
+    its raw JSON and usage."""
     import openai
 
-    options: dict[str, Any] = {}
-    if settings.temperature is not None:
-        options["temperature"] = settings.temperature
-    if settings.seed is not None:
-        options["seed"] = settings.seed
-    sent = cast("list[ChatCompletionMessageParam]", messages)
+    if isinstance(given, str):
+        raise _Failure(given)
     try:
-        completion = client.chat.completions.parse(
-            model=settings.model,
-            messages=sent,
-            response_format=SCHEMAS[kind],
-            max_completion_tokens=settings.max_output_tokens,
-            **options,
-        )
+        if given is not None:
+            completion = _completion(kind, given)
+        else:
+            assert client is not None
+            body = chat_body(kind, settings, messages)
+            params = {k: v for k, v in body.items() if k not in ("stream", "response_format")}
+            completion = client.chat.completions.parse(**params, response_format=SCHEMAS[kind])
     except openai.LengthFinishReasonError as exc:
         raise _Failure(
             f"the model's reply was cut off at {settings.max_output_tokens} tokens "
@@ -446,6 +501,7 @@ def draft(
     client: openai.OpenAI | None = None,
     prompt_case: Case | None = None,
     redaction: Redactor | None = None,
+    first: Given | None = None,
 ) -> Outcome:
     """Draft ``kind`` for ``case`` with the model; return ``fallback`` (with reasons) when the
     model path fails. Raises :class:`LLMError` instead when ``settings.strict``.
@@ -455,7 +511,14 @@ def draft(
     and checked; leftover placeholders count as a broken rule (``unrestored-placeholder``);
     offending text quoted in a repair prompt is redacted again.
 
-    ``client`` is for tests (a mock transport); by default one is built from ``settings``.
+    ``first`` is the first reply when it was asked for elsewhere (an OpenAI Batch API output
+    line): the chat-completion body, checked, repaired (through ``client``) or replaced exactly
+    like a reply to the first request; or a string, the reason there is none (an error line),
+    which falls back to the template with that reason. The messages are rebuilt as they were
+    sent, so ``case``, ``prompt_case`` and ``settings`` must be those the request was built from.
+
+    ``client`` is for tests (a mock transport) and for the Batch API's collect step; by default
+    one is built from ``settings`` when a request must be sent.
     """
     options = options or RenderOptions()
     usage = Usage()
@@ -481,9 +544,9 @@ def draft(
             replies=tuple(replies),
         )
 
-    def ask(api: openai.OpenAI) -> tuple[str, Draft, Report]:
+    def ask(api: openai.OpenAI | None, given: Given | None = None) -> tuple[str, Draft, Report]:
         nonlocal usage
-        parsed, raw, used = _ask(api, settings, kind, messages)
+        parsed, raw, used = _ask(api, settings, kind, messages, given)
         usage += used
         replies.append(raw)
         if redaction is not None:
@@ -500,6 +563,17 @@ def draft(
                 )
         return raw, candidate, checked
 
+    connected: list[openai.OpenAI] = []
+
+    def connect() -> openai.OpenAI:
+        """The client, made on the first request to send (no key: a failure, nothing sent)."""
+        if not connected:
+            problem = _key_problem(settings)
+            if problem:
+                raise _Failure(problem)
+            connected.append(client or make_client(settings))
+        return connected[0]
+
     def for_model(violations: tuple[Violation, ...]) -> tuple[Violation, ...]:
         if redaction is None:
             return violations
@@ -511,14 +585,10 @@ def draft(
         except tokens.PromptTooLong as exc:
             raise _Failure(str(exc)) from None
         notices, prompt = prepared.notices, prepared.count
-        problem = _key_problem(settings)
-        if problem:
-            raise _Failure(problem)
-        api = client or make_client(settings)
         messages += prepared.messages
 
-        raw, candidate, report = ask(api)
-        first = report
+        raw, candidate, report = ask(None, first) if first is not None else ask(connect())
+        initial = report
         rounds = 0
         while not report.ok and rounds < settings.repair_rounds:
             rounds += 1
@@ -526,13 +596,13 @@ def draft(
                 {"role": "assistant", "content": raw},
                 {"role": "user", "content": repair_prompt(for_model(report.violations))},
             ]
-            raw, candidate, report = ask(api)
+            raw, candidate, report = ask(connect())
         if report.ok and rounds == 0:
             return outcome(candidate, "model")
         if report.ok:
-            fixed = "it" if len({v.rule for v in first.violations}) == 1 else "them"
+            fixed = "it" if len({v.rule for v in initial.violations}) == 1 else "them"
             reasons.append(
-                f"the model's draft broke {_broke(first)}; repair round {rounds} fixed {fixed}"
+                f"the model's draft broke {_broke(initial)}; repair round {rounds} fixed {fixed}"
             )
             return outcome(candidate, "repaired")
         if rounds:
@@ -557,7 +627,7 @@ def dry_run(kind: Kind, case: Case, settings: LLMSettings) -> str:
     cannot be trimmed to ``max_prompt_tokens``.
     """
     prepared = prepare(kind, case, settings)
-    schema = response_schema(kind)
+    body = chat_body(kind, settings, prepared.messages)
     count = prepared.count
     lines = [
         f"# dry run: {kind} for {case.account}; model {settings.model!r} at {settings.url}; "
@@ -566,12 +636,8 @@ def dry_run(kind: Kind, case: Case, settings: LLMSettings) -> str:
     lines += [f"# notice: {n}" for n in prepared.notices]
     for i, message in enumerate(prepared.messages, 1):
         lines += ["", f"## message {i}: {message['role']}", "", message["content"]]
-    lines += ["", "## response_format", "", json.dumps(schema, indent=2)]
-    params: dict[str, float] = {"max_completion_tokens": settings.max_output_tokens}
-    if settings.temperature is not None:
-        params["temperature"] = settings.temperature
-    if settings.seed is not None:
-        params["seed"] = settings.seed
+    lines += ["", "## response_format", "", json.dumps(body["response_format"], indent=2)]
+    params = {k: v for k, v in body.items() if k not in ("messages", "response_format")}
     lines += ["", "## parameters", "", json.dumps(params)]
     approx = "about " if count.estimated else ""
     lines += [

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from drafter.case import Case, Tone
 from drafter.casefile import load_case as _load_case
-from drafter.casefile import read_bytes
+from drafter.casefile import parse_case, read_bytes
 from drafter.config import UserConfig
 from drafter.drafts import KINDS, Kind
 from drafter.errors import InputError
@@ -18,7 +18,9 @@ from drafter.output import Format, render_output
 from drafter.render import RenderOptions, render
 
 if TYPE_CHECKING:
-    from drafter.llm import LLMSettings
+    import openai
+
+    from drafter.llm import Given, LLMSettings
     from drafter.redact import Redaction
 
 Mode = Literal["auto", "llm", "templates"]
@@ -97,9 +99,6 @@ class Request:
         """
         config = UserConfig.locate()
         case = load_case(case_path, config)
-        if tone is not None:
-            case = case.model_copy(update={"tone": tone})
-        folders = tuple(d for d in (templates_dir, config.template_dir) if d is not None)
         choices = choices or ModelChoices()
         llm: LLMSettings | None
         notice: str | None = None
@@ -107,15 +106,45 @@ class Request:
             llm = build_settings(config, choices)
         else:
             llm, notice = model_settings(config, choices)
+        return cls.of(
+            config,
+            case,
+            case_path,
+            tone=tone,
+            templates_dir=templates_dir,
+            llm=llm,
+            mode_notice=notice,
+            log=log,
+            redact=bool(_first(choices.redact, config.values.llm.redact, False)),
+        )
+
+    @classmethod
+    def of(
+        cls,
+        config: UserConfig,
+        case: Case,
+        case_path: str,
+        *,
+        tone: Tone | None = None,
+        templates_dir: Path | None = None,
+        llm: LLMSettings | None = None,
+        mode_notice: str | None = None,
+        log: bool = True,
+        redact: bool = False,
+    ) -> Request:
+        """A request for a case already loaded, with settings already resolved."""
+        if tone is not None:
+            case = case.model_copy(update={"tone": tone})
+        folders = tuple(d for d in (templates_dir, config.template_dir) if d is not None)
         return cls(
             case=case,
             case_path=case_path,
             templates=folders,
             signature=config.values.signature,
             llm=llm,
-            mode_notice=notice,
+            mode_notice=mode_notice,
             log=log and config.values.history,
-            redact=bool(_first(choices.redact, config.values.llm.redact, False)),
+            redact=redact,
         )
 
     def prompt_case(self) -> tuple[Case | None, Redaction | None]:
@@ -143,9 +172,9 @@ def model_settings(
     """
     cfg = config.values.llm
     mode: Mode = given.mode or cfg.mode or "auto"
-    api_key = os.environ.get("OPENAI_API_KEY") or cfg.api_key
+    key = api_key(config)
     base_url = given.base_url or os.environ.get("OPENAI_BASE_URL") or cfg.base_url
-    if mode == "templates" or (mode == "auto" and not (api_key or base_url)):
+    if mode == "templates" or (mode == "auto" and not (key or base_url)):
         notice = None
         if mode == "auto":
             notice = (
@@ -169,6 +198,11 @@ def model_settings(
     return settings, notice
 
 
+def api_key(config: UserConfig) -> str | None:
+    """The API key: ``OPENAI_API_KEY``, else the config file's."""
+    return os.environ.get("OPENAI_API_KEY") or config.values.llm.api_key
+
+
 def build_settings(config: UserConfig, given: ModelChoices) -> LLMSettings:
     """Model settings from flags > environment > config file > defaults (imports drafter.llm)."""
     from drafter import llm
@@ -177,7 +211,7 @@ def build_settings(config: UserConfig, given: ModelChoices) -> LLMSettings:
     return llm.LLMSettings(
         model=given.model or os.environ.get("DRAFTER_MODEL") or cfg.model or llm.DEFAULT_MODEL,
         base_url=given.base_url or os.environ.get("OPENAI_BASE_URL") or cfg.base_url,
-        api_key=os.environ.get("OPENAI_API_KEY") or cfg.api_key,
+        api_key=api_key(config),
         temperature=_first(given.temperature, cfg.temperature),
         seed=_first(given.seed, cfg.seed),
         timeout=_first(given.timeout, cfg.timeout),
@@ -224,17 +258,32 @@ def _first(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
 
 
-def load_case(path: str, config: UserConfig | None = None) -> Case:
-    """Load a case file, filling the sender and tone from the user's config when omitted."""
+def load_case(path: str, config: UserConfig | None = None, text: str | None = None) -> Case:
+    """Load a case file, filling the sender and tone from the user's config when omitted.
+
+    With ``text``, that is the case file's content (as read earlier) and ``path`` names it.
+    """
     config = config or UserConfig.locate()
+    if text is not None:
+        return parse_case(text, path, config.case_defaults())
     return _load_case(path, config.case_defaults())
 
 
-def produce(request: Request, kind: Kind, fmt: Format, target: str = "-") -> Produced:
+def produce(
+    request: Request,
+    kind: Kind,
+    fmt: Format,
+    target: str = "-",
+    *,
+    first: Given | None = None,
+    client: openai.OpenAI | None = None,
+) -> Produced:
     """Draft one artifact (model first when configured, the template as the safety net).
 
     The draft is recorded in the history log before it is returned for writing to
-    ``target``, so a failed write loses nothing.
+    ``target``, so a failed write loses nothing. ``first`` and ``client`` go to
+    :func:`drafter.llm.draft`: the first reply when it came from the Batch API, and the
+    client for any repair round.
     """
     started, clock = time.time(), time.perf_counter()
     options = request.render_options(markdown=fmt == "markdown")
@@ -255,6 +304,8 @@ def produce(request: Request, kind: Kind, fmt: Format, target: str = "-") -> Pro
             options,
             prompt_case=prompt_case,
             redaction=redaction,
+            first=first,
+            client=client,
         )
         draft = outcome.draft
         notices += [f"{kind}: {text}" for text in (*outcome.notices, *outcome.reasons)]
@@ -272,7 +323,7 @@ def produce(request: Request, kind: Kind, fmt: Format, target: str = "-") -> Pro
             "cost_usd": outcome.cost,
         }
     report = None
-    if fmt == "json" or request.log:
+    if fmt == "json" or outcome is not None:  # template drafts pass by construction (tests)
         from drafter.checks import check_draft
 
         report = check_draft(draft, request.case).to_dict()

@@ -55,8 +55,11 @@ def case_named(name: str) -> Case:
 
 LOCAL_MODEL = "qwen2.5-coder-0.5b-instruct"
 RECORDED = llm.LLMSettings(
-    model=LOCAL_MODEL,
+    # Re-recording elsewhere (README): DRAFTER_TEST_BASE_URL, DRAFTER_TEST_MODEL and
+    # DRAFTER_TEST_API_KEY; the key is filtered out of the cassettes.
+    model=os.environ.get("DRAFTER_TEST_MODEL", LOCAL_MODEL),
     base_url=os.environ.get("DRAFTER_TEST_BASE_URL", "http://127.0.0.1:8088/v1"),
+    api_key=os.environ.get("DRAFTER_TEST_API_KEY"),
     temperature=0.0,
     seed=1234,
     timeout=600.0,
