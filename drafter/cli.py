@@ -397,6 +397,13 @@ def check(draft_path: str, case_path: str, kind: Kind | None, fmt: str) -> None:
         raise click.exceptions.Exit(EXIT_UNEXPECTED)
 
 
+def _jobs_option(help: str) -> Callable[[F], F]:
+    """``-j/--jobs``: how many cases run at the same time."""
+    return click.option(
+        "-j", "--jobs", type=click.IntRange(1, 64), default=4, show_default=True, help=help
+    )
+
+
 class _BatchGroup(click.Group):
     """``drafter batch CASES…`` drafts; ``drafter batch status|collect`` are subcommands."""
 
@@ -441,14 +448,7 @@ def batch() -> None:
     multiple=True,
     help="Which drafts (repeat the option) [default: all three].",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="Cases drafted at the same time.",
-)
+@_jobs_option("Cases drafted at the same time.")
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True
 )
@@ -632,14 +632,7 @@ def batch_status(folder: Path) -> None:
 
 @batch.command("collect")
 @_BATCH_DIR
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="Cases checked (and repaired through the chat API) at the same time.",
-)
+@_jobs_option("Cases checked (and repaired through the chat API) at the same time.")
 @click.option(
     "--no-log", is_flag=True, help="Keep these drafts out of the history log (`drafter log`)."
 )
