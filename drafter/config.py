@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -99,6 +98,8 @@ class UserConfig:
             return Config()
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"config file {self.path} cannot be read: {exc}.") from None
+        import tomllib  # only when there is a file to read
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

@@ -329,6 +329,8 @@ def _connect(path: Path, create: bool) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        # WAL + NORMAL: never corrupt, no fsync per draft (a power cut may drop the last one)
+        conn.execute("PRAGMA synchronous = NORMAL")
         _ensure_schema(conn)
     except BaseException:
         conn.close()
