@@ -517,11 +517,16 @@ def batch_run(
     if notice:
         click.echo(f"drafter: {notice}", err=True)
     settings = pipeline.fingerprint(config, llm, fmt, tone, templates_dir, redact)
+    client = None
+    if llm is not None:  # one client, one connection pool, shared by every worker thread
+        from drafter.llm import make_client
+
+        client = make_client(llm)
 
     def produce(source: Path, kind: Kind) -> tuple[bytes, Any, tuple[str, ...]]:
         request = pipeline.Request.build(str(source), tone, templates_dir, choices, log=not no_log)
         target = str(folders[source] / f"{kind}{EXTENSIONS[fmt]}")
-        produced = pipeline.produce(request, kind, fmt, target)
+        produced = pipeline.produce(request, kind, fmt, target, client=client)
         if verbose and produced.summary:
             click.echo(f"drafter: {source.name}: {produced.summary}", err=True)
         return produced.data, produced.path, produced.reasons

@@ -140,3 +140,20 @@ def test_cli_batch_mixes_valid_and_invalid_cases(tmp_path: Path) -> None:
         assert (out / case.stem / "email.txt").exists()
     rerun = CliRunner().invoke(cli, args)
     assert f"{len(SHARED_CASES)} already done" in rerun.stdout
+
+
+@pytest.mark.vcr(match_on=("method", "path"), allow_playback_repeats=True, record_mode="none")
+def test_cli_batch_with_a_model_falls_back_per_case(tmp_path: Path, vcr: object) -> None:
+    """Hand-written cassette: every case gets the same generic model draft, which the checks
+    reject; with no repair round each case falls back to its template, concurrently, with
+    the reason in the summary and one request per case through one shared client."""
+    out = tmp_path / "out"
+    args = ["batch", *map(str, SHARED_CASES), "-o", str(out), "--kinds", "email", "-j", "3"]
+    args += ["--base-url", "http://127.0.0.1:8088/v1", "--repair-rounds", "0", "--model", "stub"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert f"{len(SHARED_CASES)} template" in result.stdout
+    assert result.stdout.count("the model's draft broke") == len(SHARED_CASES)  # per case
+    assert vcr.play_count == len(SHARED_CASES)  # type: ignore[attr-defined]
+    for case in SHARED_CASES:
+        assert (out / case.stem / "email.txt").read_text(encoding="utf-8").startswith("To: ")
