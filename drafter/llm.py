@@ -249,12 +249,18 @@ def build_messages(kind: Kind, case: Case) -> list[Message]:
 
 
 def response_schema(kind: Kind) -> dict[str, Any]:
-    """The ``response_format`` the client sends for ``kind`` (imports openai)."""
+    """The ``response_format`` the client sends for ``kind`` (imports openai); a fresh copy."""
+    return json.loads(_response_schema_json(kind))  # type: ignore[no-any-return]
+
+
+@cache
+def _response_schema_json(kind: Kind) -> str:
+    """Building the JSON schema costs milliseconds a request: once per kind and process."""
     from openai.lib._parsing._completions import type_to_response_format_param
 
     param = type_to_response_format_param(SCHEMAS[kind])
     assert isinstance(param, dict)
-    return dict(param)
+    return json.dumps(param)
 
 
 @dataclass(frozen=True)

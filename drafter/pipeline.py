@@ -323,7 +323,9 @@ def produce(
             "cost_usd": outcome.cost,
         }
     report = None
-    if fmt == "json" or outcome is not None:  # template drafts pass by construction (tests)
+    if outcome is not None and outcome.path != "template" and outcome.report is not None:
+        report = outcome.report.to_dict()  # the model's final draft, already checked
+    elif fmt == "json" or outcome is not None:  # template drafts pass by construction (tests)
         from drafter.checks import check_draft
 
         report = check_draft(draft, request.case).to_dict()
