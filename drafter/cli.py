@@ -523,8 +523,21 @@ def batch_run(
 
         client = make_client(llm)
 
+    requests: dict[Path, pipeline.Request] = {}
+
     def produce(source: Path, kind: Kind) -> tuple[bytes, Any, tuple[str, ...]]:
-        request = pipeline.Request.build(str(source), tone, templates_dir, choices, log=not no_log)
+        if source not in requests:  # once per case (each case runs in one thread: no race)
+            requests[source] = pipeline.Request.of(
+                config,
+                pipeline.load_case(str(source), config),
+                str(source),
+                tone=tone,
+                templates_dir=templates_dir,
+                llm=llm,
+                log=not no_log,
+                redact=redact,
+            )
+        request = requests[source]
         target = str(folders[source] / f"{kind}{EXTENSIONS[fmt]}")
         produced = pipeline.produce(request, kind, fmt, target, client=client)
         if verbose and produced.summary:
