@@ -9,8 +9,7 @@ from click.testing import CliRunner
 
 from drafter.casefile import MAX_BYTES, CaseFileError, load_case, parse_case
 from drafter.cli import cli
-
-SHARED_CASES = sorted((Path(__file__).resolve().parents[2] / "shared" / "cases").glob("*.yaml"))
+from tests.conftest import SHARED_CASES
 
 GOOD = """\
 account: Harbor Street Bakeries

@@ -20,8 +20,9 @@ from drafter.checks import (
 )
 from drafter.drafts import KINDS, Draft, Kind, Party
 from drafter.render import RenderOptions, render
+from tests.conftest import SHARED
 
-CASES = Path(__file__).resolve().parents[2] / "shared" / "cases"
+CASES = SHARED / "cases"
 
 BAKERY = """\
 account: Harbor Street Bakeries

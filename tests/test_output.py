@@ -15,9 +15,9 @@ from drafter.cli import cli
 from drafter.drafts import Draft, Party
 from drafter.errors import OutputError
 from drafter.output import as_eml, render_output, write_atomic
+from tests.conftest import SHARED
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "cases"
-HOSPITAL = str(SHARED / "hospital-overstock.yaml")
+HOSPITAL = str(SHARED / "cases" / "hospital-overstock.yaml")
 
 DRAFT = Draft(
     kind="email",

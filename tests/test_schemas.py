@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +21,9 @@ from drafter.schemas import (
     EscalationDraft,
     NamedFailure,
 )
+from tests.conftest import SHARED
 
-HOSPITAL = Path(__file__).resolve().parents[2] / "shared" / "cases" / "hospital-overstock.yaml"
+HOSPITAL = SHARED / "cases" / "hospital-overstock.yaml"
 
 
 def _strict(kind: Kind) -> dict[str, Any]:
