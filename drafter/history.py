@@ -349,7 +349,7 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
     """
     if _user_version(conn) >= SCHEMA_VERSION:
         return
-    conn.execute("PRAGMA journal_mode = WAL")  # persistent; cannot change inside a transaction
+    _use_wal(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
         for version in range(_user_version(conn), SCHEMA_VERSION):  # re-read under the lock
@@ -361,6 +361,26 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the log to WAL (persistent; impossible inside a transaction).
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once
+    instead of waiting out the busy timeout: when several writers open a new log together
+    (a batch's threads and worker processes), the losers try again until the timeout.
+    """
+    import sqlite3
+
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def schema_version(path: Path | None = None) -> int:
