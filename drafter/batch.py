@@ -10,13 +10,19 @@ missing file, which the rerun drafts again; drafts are written atomically, never
 
 from __future__ import annotations
 
+import gc
 import glob
 import hashlib
 import json
+import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Literal
 
@@ -166,6 +172,29 @@ def draft_case(
     return result
 
 
+THREADS_PER_PROCESS = 4
+"""Jobs one worker process runs as threads before another process is worth forking."""
+PROCESSES_PER_CPU = 2
+"""Workers mostly wait on the network: two per CPU keep each interpreter lock lightly used."""
+
+
+def worker_processes(jobs: int, cases: int) -> int:
+    """How many processes to spread ``jobs`` over: one per :data:`THREADS_PER_PROCESS` jobs,
+    at most :data:`PROCESSES_PER_CPU` per usable CPU, and only on Linux (forking a warm
+    interpreter is unsafe on macOS and missing on Windows) for batches of at least two cases
+    per job.
+
+    Threads share one interpreter lock, and each draft costs milliseconds of CPU (parsing,
+    rendering, the client library, the checks). With many jobs in flight against a fast
+    server, a reply waits for the lock more than for the network; a few threads in each of
+    several processes keep that wait short (``bench/batch.py`` measures it).
+    """
+    if not sys.platform.startswith("linux") or cases < 2 * jobs:
+        return 1
+    cpus = len(os.sched_getaffinity(0))
+    return max(1, min(PROCESSES_PER_CPU * cpus, jobs // THREADS_PER_PROCESS))
+
+
 def run(
     cases: Sequence[Path],
     out: Path,
@@ -177,30 +206,57 @@ def run(
     progress: Callable[[CaseResult], None] | None = None,
     folders: Mapping[Path, Path] | None = None,
     contents: Mapping[Path, bytes] | None = None,
+    processes: int = 1,
 ) -> list[CaseResult]:
     """Draft all ``cases`` with at most ``jobs`` at a time; results in input order.
 
     ``folders`` overrides :func:`folders_for`; ``contents`` gives case files' bytes as read
-    earlier (see :func:`draft_case`).
+    earlier (see :func:`draft_case`). With ``processes`` above 1 (see
+    :func:`worker_processes`) the cases are dealt round-robin to that many forked workers,
+    each running its share of the jobs as threads; ``produce`` and everything it uses are
+    inherited by the fork, so build them (and warm their caches) before calling.
     """
     folders = folders or folders_for(cases, out)
-    contents = contents or {}
+    job = _Job(folders, kinds, fmt, settings, produce, contents or {})
+    if processes > 1 and len(cases) > processes:
+        return _run_processes(job, cases, jobs, processes, progress)
+    return _run_threads(job, cases, jobs, progress)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every case of a batch is drafted with."""
+
+    folders: Mapping[Path, Path]
+    kinds: Sequence[Kind]
+    fmt: Format
+    settings: dict[str, Any]
+    produce: Produce
+    contents: Mapping[Path, bytes]
+
+    def __call__(self, case: Path) -> CaseResult:
+        return draft_case(
+            case,
+            self.folders[case],
+            self.kinds,
+            self.fmt,
+            self.settings,
+            self.produce,
+            self.contents.get(case),
+        )
+
+
+def _run_threads(
+    job: _Job,
+    cases: Sequence[Path],
+    jobs: int,
+    progress: Callable[[CaseResult], None] | None,
+) -> list[CaseResult]:
+    """Draft ``cases`` on ``jobs`` threads of this process."""
     results: dict[Path, CaseResult] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="drafter")
     try:
-        futures = {
-            pool.submit(
-                draft_case,
-                case,
-                folders[case],
-                kinds,
-                fmt,
-                settings,
-                produce,
-                contents.get(case),
-            ): case
-            for case in cases
-        }
+        futures = {pool.submit(job, case): case for case in cases}
         for future in as_completed(futures):
             result = future.result()
             results[futures[future]] = result
@@ -210,6 +266,86 @@ def run(
         # On Ctrl-C: drop queued cases, let running ones finish their atomic writes.
         pool.shutdown(wait=True, cancel_futures=True)
     return [results[c] for c in cases if c in results]
+
+
+def _run_processes(
+    job: _Job,
+    cases: Sequence[Path],
+    jobs: int,
+    processes: int,
+    progress: Callable[[CaseResult], None] | None,
+) -> list[CaseResult]:
+    """Deal ``cases`` to forked workers; each result streams back through a pipe as its case
+    finishes. A worker that dies leaves its unfinished cases failed, never lost silently."""
+    ctx = multiprocessing.get_context("fork")
+    threads = -(-jobs // processes)
+    gc.freeze()  # the workers share the parent's objects without copying their pages
+    workers: dict[Connection, tuple[BaseProcess, list[Path]]] = {}
+    for i in range(processes):
+        shard = list(cases[i::processes])
+        receiver, sender = ctx.Pipe(duplex=False)
+        worker = ctx.Process(
+            target=_worker,
+            args=(job, shard, threads, sender),
+            name=f"drafter-{i + 1}",
+            daemon=True,
+        )
+        worker.start()
+        sender.close()
+        workers[receiver] = (worker, shard)
+    results: dict[Path, CaseResult] = {}
+
+    def receive(report: Callable[[CaseResult], None] | None, timeout: float | None = None) -> None:
+        for conn in wait(list(workers), timeout):
+            assert isinstance(conn, Connection)
+            try:
+                result = conn.recv()
+            except EOFError:  # the worker has exited, and everything it sent has been read
+                stopped, shard = workers.pop(conn)
+                stopped.join()
+                for case in shard:
+                    if case not in results:
+                        results[case] = lost = CaseResult(case, job.folders[case])
+                        lost.reasons.append(
+                            f"its worker process stopped (exit code {stopped.exitcode})"
+                        )
+                        if report:
+                            report(lost)
+                continue
+            results[result.source] = result
+            if report:
+                report(result)
+
+    try:
+        while workers:
+            receive(progress)
+    except KeyboardInterrupt:
+        for running, _ in workers.values():
+            running.terminate()  # it finishes the drafts it has started, then exits
+        while workers:
+            receive(None, timeout=0.1)
+        raise
+    return [results[c] for c in cases if c in results]
+
+
+def _worker(job: _Job, cases: list[Path], threads: int, conn: Connection) -> None:
+    """A forked worker: draft ``cases`` on ``threads`` threads, sending each result home.
+
+    Ctrl-C reaches the whole process group; the parent alone decides, and stops workers
+    with SIGTERM, which here means "finish what you started and leave".
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _run_threads(job, cases, threads, conn.send)
+    except (KeyboardInterrupt, BrokenPipeError):  # stopped, or the parent is gone
+        pass
+    finally:
+        conn.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def summary_table(results: Sequence[CaseResult], width: int | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -525,7 +526,7 @@ def batch_run(
 
     requests: dict[Path, pipeline.Request] = {}
 
-    def produce(source: Path, kind: Kind) -> tuple[bytes, Any, tuple[str, ...]]:
+    def request_for(source: Path) -> pipeline.Request:
         if source not in requests:  # once per case (each case runs in one thread: no race)
             requests[source] = pipeline.Request.of(
                 config,
@@ -537,7 +538,10 @@ def batch_run(
                 log=not no_log,
                 redact=redact,
             )
-        request = requests[source]
+        return requests[source]
+
+    def produce(source: Path, kind: Kind) -> tuple[bytes, Any, tuple[str, ...]]:
+        request = request_for(source)
         target = str(folders[source] / f"{kind}{EXTENSIONS[fmt]}")
         produced = pipeline.produce(request, kind, fmt, target, client=client)
         if verbose and produced.summary:
@@ -545,6 +549,10 @@ def batch_run(
         return produced.data, produced.path, produced.reasons
 
     folders = batching.folders_for(paths, folder)
+    processes = batching.worker_processes(jobs, len(paths))
+    if processes > 1:  # fill the caches every draft uses once, before the workers fork
+        with contextlib.suppress(InputError):  # an invalid first case is reported below
+            pipeline.warm(request_for(paths[0]), kinds or KINDS)
     with click.progressbar(
         length=len(paths), label="drafting", file=sys.stderr, show_pos=True
     ) as bar:
@@ -558,6 +566,7 @@ def batch_run(
                 produce,
                 jobs=jobs,
                 progress=lambda _: bar.update(1),
+                processes=processes,
             )
         except KeyboardInterrupt:
             click.echo(

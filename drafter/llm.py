@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
@@ -38,7 +38,7 @@ from drafter.schemas import SCHEMAS, ModelDraft
 if TYPE_CHECKING:
     import httpx2
     import openai
-    from openai.types.chat import ParsedChatCompletion
+    from openai.types.chat import ChatCompletion, ParsedChatCompletion
     from openai.types.completion_usage import CompletionUsage
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -164,8 +164,6 @@ class Outcome:
     cost: float | None = None
     """Estimated USD for ``usage``; ``None`` when the model's price is unknown."""
     model: str = ""
-    prompt: tokens.TokenCount | None = None
-    """The first prompt as counted before sending."""
     report: Report | None = None
     """The checks' report on the last model draft, if one was checked."""
     messages: tuple[Message, ...] = ()
@@ -265,32 +263,39 @@ def _response_schema_json(kind: Kind) -> str:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A request ready to send: messages, their token count, and notices about them."""
+    """A request ready to send: its messages, and notices about them (e.g. text trimmed)."""
 
     messages: list[Message]
-    count: tokens.TokenCount
     notices: tuple[str, ...]
 
 
 def prepare(kind: Kind, case: Case, settings: LLMSettings) -> Prepared:
-    """Build and count the messages, trimming long free text to ``max_prompt_tokens``.
+    """Build the messages, trimming long free text to ``max_prompt_tokens``.
 
-    Raises :class:`tokens.PromptTooLong` when trimming cannot make the prompt fit.
+    Tokens are counted only against a budget, and only when the prompt's size in bytes does
+    not already prove it fits (a token is at least one byte): most requests never load
+    tiktoken. Raises :class:`tokens.PromptTooLong` when trimming cannot make the prompt fit.
     """
-    schema_text = json.dumps(response_schema(kind))
+    messages = build_messages(kind, case)
+    budget = settings.max_prompt_tokens
+    schema_text = _response_schema_json(kind)
+    if budget is None or tokens.at_most(messages, extra=schema_text) <= budget:
+        return Prepared(messages, ())
+    counts: list[tokens.TokenCount] = []
 
-    def counted(c: Case) -> tokens.TokenCount:
-        return tokens.count_messages(build_messages(kind, c), settings.model, extra=schema_text)
+    def counted(c: Case) -> int:
+        counts.append(tokens.count_messages(build_messages(kind, c), settings.model, schema_text))
+        return counts[-1].tokens
 
-    notices: list[str] = []
-    if settings.max_prompt_tokens is not None:
-        case, notices = tokens.fit_case(
-            case, settings.max_prompt_tokens, lambda c: counted(c).tokens
-        )
-    count = counted(case)
-    if count.warning:
-        notices.append(count.warning)
-    return Prepared(build_messages(kind, case), count, tuple(notices))
+    case, notices = tokens.fit_case(case, budget, counted)
+    if counts[-1].warning:
+        notices.append(counts[-1].warning)
+    return Prepared(build_messages(kind, case), tuple(notices))
+
+
+def count_prompt(kind: Kind, messages: list[Message], model: str) -> tokens.TokenCount:
+    """The tokens a first request takes: its messages and the response-format schema."""
+    return tokens.count_messages(messages, model, extra=_response_schema_json(kind))
 
 
 # --- the client ----------------------------------------------------------------------------
@@ -383,8 +388,7 @@ def explain(exc: Exception, settings: LLMSettings) -> str:
 def chat_body(kind: Kind, settings: LLMSettings, messages: list[Message]) -> dict[str, Any]:
     """The JSON body of one structured-output chat request, keys in the client's order.
 
-    :func:`_ask` sends exactly this (through ``client.chat.completions.parse``, which derives
-    the same ``response_format`` from ``SCHEMAS[kind]``), and a Batch API line carries it.
+    :func:`_ask` sends exactly this, and a Batch API line carries it.
     """
     body: dict[str, Any] = {
         "model": settings.model,
@@ -414,11 +418,38 @@ Given: TypeAlias = Mapping[str, Any] | str
 the chat-completion body that came back, or the reason none did."""
 
 
-def _completion(kind: Kind, body: Mapping[str, Any]) -> ParsedChatCompletion[ModelDraft]:
-    """A chat-completion body received elsewhere, parsed exactly as the client parses a reply
-    (the same exceptions for finish_reason=length or content_filter and invalid JSON)."""
+def _parsed(kind: Kind, raw: ChatCompletion) -> ParsedChatCompletion[ModelDraft]:
+    """A chat completion with its reply parsed into ``SCHEMAS[kind]``, as the client's own
+    ``parse()`` does it (the same exceptions for finish_reason=length or content_filter and
+    invalid JSON), without rebuilding the JSON schema for every request."""
     from openai import omit
     from openai.lib._parsing._completions import parse_chat_completion
+
+    _keep_parsed_types()
+    parsed: ParsedChatCompletion[ModelDraft] = parse_chat_completion(
+        response_format=SCHEMAS[kind], input_tools=omit, chat_completion=raw
+    )
+    return parsed
+
+
+@cache
+def _keep_parsed_types() -> tuple[object, ...]:
+    """Hold the generic classes openai parametrizes on every parse.
+
+    ``parse_chat_completion`` builds ``ParsedChoice[ResponseFormatT]`` and
+    ``ParsedChatCompletion[ResponseFormatT]`` each call; pydantic caches them only while
+    something references them, so once the cycle collector frees them the next reply pays
+    ~4 ms to rebuild their schemas. A reference held here keeps pydantic's cache warm.
+    """
+    from openai.lib._parsing._completions import ResponseFormatT
+    from openai.types.chat import ParsedChatCompletion, ParsedChoice
+
+    generic: Any = (ParsedChoice, ParsedChatCompletion)  # parametrized by a free TypeVar
+    return tuple(cls[ResponseFormatT] for cls in generic)
+
+
+def _completion(kind: Kind, body: Mapping[str, Any]) -> ParsedChatCompletion[ModelDraft]:
+    """A chat-completion body received elsewhere (a Batch API output line), parsed."""
     from openai.types.chat import ChatCompletion
 
     try:
@@ -427,10 +458,7 @@ def _completion(kind: Kind, body: Mapping[str, Any]) -> ParsedChatCompletion[Mod
         errors = exc.errors()
         where = ".".join(str(p) for p in errors[0]["loc"]) if errors else "?"
         raise _Failure(f"the batch reply is not a chat completion ({where})") from None
-    parsed: ParsedChatCompletion[ModelDraft] = parse_chat_completion(
-        response_format=SCHEMAS[kind], input_tools=omit, chat_completion=raw
-    )
-    return parsed
+    return _parsed(kind, raw)
 
 
 def _ask(
@@ -451,9 +479,8 @@ def _ask(
             completion = _completion(kind, given)
         else:
             assert client is not None
-            body = chat_body(kind, settings, messages)
-            params = {k: v for k, v in body.items() if k not in ("stream", "response_format")}
-            completion = client.chat.completions.parse(**params, response_format=SCHEMAS[kind])
+            raw = client.chat.completions.create(**chat_body(kind, settings, messages))
+            completion = _parsed(kind, raw)
     except openai.LengthFinishReasonError as exc:
         raise _Failure(
             f"the model's reply was cut off at {settings.max_output_tokens} tokens "
@@ -501,7 +528,7 @@ def draft(
     kind: Kind,
     case: Case,
     settings: LLMSettings,
-    fallback: Draft,
+    fallback: Callable[[], Draft],
     options: RenderOptions | None = None,
     *,
     client: openai.OpenAI | None = None,
@@ -509,8 +536,9 @@ def draft(
     redaction: Redactor | None = None,
     first: Given | None = None,
 ) -> Outcome:
-    """Draft ``kind`` for ``case`` with the model; return ``fallback`` (with reasons) when the
-    model path fails. Raises :class:`LLMError` instead when ``settings.strict``.
+    """Draft ``kind`` for ``case`` with the model; when the model path fails, return
+    ``fallback()`` (the template draft, made only then) with reasons. Raises
+    :class:`LLMError` instead when ``settings.strict``.
 
     To keep personal data local, pass ``prompt_case`` (the redacted case the model sees) and
     its ``redaction``: each reply is restored before it is rendered with the real ``case``
@@ -529,7 +557,6 @@ def draft(
     options = options or RenderOptions()
     usage = Usage()
     notices: tuple[str, ...] = ()
-    prompt: tokens.TokenCount | None = None
     report: Report | None = None
     reasons: list[str] = []
     messages: list[Message] = []
@@ -544,7 +571,6 @@ def draft(
             usage=usage,
             cost=tokens.estimate_cost(settings.model, usage.prompt_tokens, usage.completion_tokens),
             model=settings.model,
-            prompt=prompt,
             report=report,
             messages=tuple(messages),
             replies=tuple(replies),
@@ -590,7 +616,7 @@ def draft(
             prepared = prepare(kind, prompt_case or case, settings)
         except tokens.PromptTooLong as exc:
             raise _Failure(str(exc)) from None
-        notices, prompt = prepared.notices, prepared.count
+        notices = prepared.notices
         messages += prepared.messages
 
         raw, candidate, report = ask(None, first) if first is not None else ask(connect())
@@ -623,7 +649,14 @@ def draft(
     if settings.strict:
         raise LLMError(reason)
     reasons.append(f"{reason}; using the template draft")
-    return outcome(fallback, "template")
+    return outcome(fallback(), "template")
+
+
+def warm(kind: Kind, case: Case, settings: LLMSettings) -> None:
+    """Build what every request for ``kind`` reuses (prompts, the response schema, the parsed
+    reply classes) without sending one (imports openai)."""
+    request_body(kind, case, settings)
+    _keep_parsed_types()
 
 
 def dry_run(kind: Kind, case: Case, settings: LLMSettings) -> str:
@@ -634,12 +667,13 @@ def dry_run(kind: Kind, case: Case, settings: LLMSettings) -> str:
     """
     prepared = prepare(kind, case, settings)
     body = chat_body(kind, settings, prepared.messages)
-    count = prepared.count
+    count = count_prompt(kind, prepared.messages, settings.model)
+    notices = [*prepared.notices, *([count.warning] if count.warning else [])]
     lines = [
         f"# dry run: {kind} for {case.account}; model {settings.model!r} at {settings.url}; "
         "nothing sent",
     ]
-    lines += [f"# notice: {n}" for n in prepared.notices]
+    lines += [f"# notice: {n}" for n in dict.fromkeys(notices)]
     for i, message in enumerate(prepared.messages, 1):
         lines += ["", f"## message {i}: {message['role']}", "", message["content"]]
     lines += ["", "## response_format", "", json.dumps(body["response_format"], indent=2)]

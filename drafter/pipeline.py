@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -287,7 +289,7 @@ def produce(
     """
     started, clock = time.time(), time.perf_counter()
     options = request.render_options(markdown=fmt == "markdown")
-    draft = render(kind, request.case, options)
+    template = partial(render, kind, request.case, options)
     meta: dict[str, Any] = {"mode": "templates"}
     notices: list[str] = []
     summary = None
@@ -300,7 +302,7 @@ def produce(
             kind,
             request.case,
             request.llm,
-            draft,
+            template,
             options,
             prompt_case=prompt_case,
             redaction=redaction,
@@ -322,10 +324,14 @@ def produce(
             },
             "cost_usd": outcome.cost,
         }
+    else:
+        draft = template()
     report = None
     if outcome is not None and outcome.path != "template" and outcome.report is not None:
         report = outcome.report.to_dict()  # the model's final draft, already checked
-    elif fmt == "json" or outcome is not None:  # template drafts pass by construction (tests)
+    elif fmt == "json" or (outcome is not None and request.log):
+        # A template draft passes by construction (tests): it is checked only where the
+        # report is shown (json) or kept (history), never on the offline fast path.
         from drafter.checks import check_draft
 
         report = check_draft(draft, request.case).to_dict()
@@ -367,6 +373,20 @@ def produce(
         path=outcome.path if outcome else "template",
         reasons=outcome.reasons if outcome else (),
     )
+
+
+def warm(request: Request, kinds: Sequence[Kind]) -> None:
+    """Fill the caches a draft of ``kinds`` uses (compiled templates, prompts and checks, the
+    model's schemas) without sending anything: batch workers forked afterwards share them."""
+    from drafter.checks import check_draft
+
+    options = request.render_options(markdown=False)
+    for kind in kinds:
+        check_draft(render(kind, request.case, options), request.case)
+        if request.llm is not None:
+            from drafter import llm
+
+            llm.warm(kind, request.case, request.llm)
 
 
 def dry_run(request: Request, kind: Kind) -> str:

@@ -9,6 +9,7 @@ an estimate of about four characters per token, flagged ``estimated`` so callers
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -73,8 +74,17 @@ listed here (local servers, other providers) have no known cost, never a guessed
 _DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
 
-@cache
+_LOADING = threading.Lock()
+
+
 def _encoding(model: str) -> tiktoken.Encoding | None:
+    """The tiktoken encoding for ``model``, loaded once even when many threads ask at once."""
+    with _LOADING:
+        return _load_encoding(model)
+
+
+@cache
+def _load_encoding(model: str) -> tiktoken.Encoding | None:
     """The tiktoken encoding for ``model``; ``o200k_base`` if unknown; ``None`` if none loads."""
     try:
         import tiktoken
@@ -117,6 +127,14 @@ def count_messages(
         total += count.tokens
         encoding, estimated = count.encoding, estimated or count.estimated
     return TokenCount(total, encoding, estimated)
+
+
+def at_most(messages: Iterable[Mapping[str, str]], extra: str = "") -> int:
+    """An upper bound on :func:`count_messages` for any model, without loading an encoding:
+    every token of a byte-level BPE (and every estimated one) covers at least one byte."""
+    texts = [message.get("content", "") for message in messages]
+    size = sum(len(text.encode()) for text in (*texts, extra))
+    return TOKENS_PER_REPLY + TOKENS_PER_MESSAGE * len(texts) + size
 
 
 def price_for(model: str) -> Price | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -118,6 +121,104 @@ def test_changed_case_or_settings_are_redrafted(tmp_path: Path) -> None:
     assert len(other.calls) == 6
 
 
+def _pid_produce(source: Path, kind: Kind) -> tuple[bytes, batch.Status, tuple[str, ...]]:
+    """Drafts that say which process made them; case03 kills its worker."""
+    if source.stem == "case03":
+        os._exit(3)  # like a worker killed by the OOM killer: no exception, no cleanup
+    time.sleep(0.01)
+    return f"{source.stem} {kind} {os.getpid()}\n".encode(), "model", ()
+
+
+needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork")
+
+
+@needs_fork
+def test_worker_processes_share_the_cases_and_report_each_one(tmp_path: Path) -> None:
+    paths = [p for p in _cases(tmp_path, 9) if p.stem != "case03"]
+    seen: list[str] = []
+    results = batch.run(
+        paths,
+        tmp_path / "out",
+        KINDS,
+        "text",
+        SETTINGS,
+        _pid_produce,
+        jobs=4,
+        progress=lambda r: seen.append(r.source.stem),
+        processes=2,
+    )
+    assert [r.source for r in results] == paths  # input order, whatever finished first
+    assert sorted(seen) == sorted(p.stem for p in paths)  # progress as each case finished
+    assert {r.status for r in results} == {"model"}
+    pids = set()
+    for path in paths:
+        for kind in KINDS:
+            stem, made, pid = (tmp_path / "out" / path.stem / f"{kind}.txt").read_text().split()
+            assert (stem, made) == (path.stem, kind)
+            pids.add(int(pid))
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert not multiprocessing.active_children()
+
+
+@needs_fork
+def test_a_worker_that_dies_fails_its_unfinished_cases_and_nothing_else(tmp_path: Path) -> None:
+    paths = _cases(tmp_path, 8)
+    results = batch.run(
+        paths, tmp_path / "out", ("email",), "text", SETTINGS, _pid_produce, jobs=2, processes=2
+    )
+    by_name = {r.source.stem: r for r in results}
+    assert len(results) == 8
+    dead = {name for name, r in by_name.items() if r.status == "failed"}
+    assert "case03" in dead
+    assert all("worker process stopped (exit code 3)" in by_name[n].reasons[0] for n in dead)
+    # The other worker's cases (every second one) all finished.
+    assert all(by_name[f"case{i:02d}"].status == "model" for i in (0, 2, 4, 6))
+    assert all((tmp_path / "out" / n / "email.txt").exists() for n in by_name if n not in dead)
+
+
+@needs_fork
+def test_ctrl_c_stops_the_workers_and_a_rerun_finishes_the_rest(tmp_path: Path) -> None:
+    paths = [p for p in _cases(tmp_path, 13) if p.stem != "case03"]
+    out = tmp_path / "out"
+
+    def interrupt(result: batch.CaseResult) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        batch.run(
+            paths,
+            out,
+            KINDS,
+            "text",
+            SETTINGS,
+            _pid_produce,
+            jobs=2,
+            progress=interrupt,
+            processes=2,
+        )
+    assert not multiprocessing.active_children()  # no worker left behind
+    assert not list(out.rglob("*.tmp"))
+    done = sorted(out.rglob("*.txt"))
+    assert 0 < len(done) < len(paths) * len(KINDS)  # stopped early, kept what was finished
+    before = {p: p.read_bytes() for p in done}
+    results = batch.run(paths, out, KINDS, "text", SETTINGS, _pid_produce, jobs=2, processes=2)
+    assert all(r.ok for r in results)
+    assert all(p.read_bytes() == data for p, data in before.items())  # nothing redone
+    assert len(list(out.rglob("*.txt"))) == len(paths) * len(KINDS)
+
+
+def test_processes_are_used_only_for_big_batches_on_linux(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch.sys, "platform", "linux")
+    monkeypatch.setattr(batch.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert batch.worker_processes(16, 2000) == 4
+    assert batch.worker_processes(64, 2000) == 4  # two per CPU at most
+    assert batch.worker_processes(8, 2000) == 2
+    assert batch.worker_processes(4, 2000) == 1  # few jobs: threads alone
+    assert batch.worker_processes(16, 20) == 1  # small batch: not worth forking
+    monkeypatch.setattr(batch.sys, "platform", "darwin")
+    assert batch.worker_processes(16, 2000) == 1
+
+
 def test_find_cases_takes_files_globs_and_folders(tmp_path: Path) -> None:
     paths = _cases(tmp_path, 3)
     (tmp_path / "cases" / "notes.txt").write_text("x", encoding="utf-8")
@@ -157,3 +258,33 @@ def test_cli_batch_with_a_model_falls_back_per_case(tmp_path: Path, vcr: object)
     assert vcr.play_count == len(SHARED_CASES)  # type: ignore[attr-defined]
     for case in SHARED_CASES:
         assert (out / case.stem / "email.txt").read_text(encoding="utf-8").startswith("To: ")
+
+
+@needs_fork
+@pytest.mark.vcr(
+    "test_cli_batch_with_a_model_falls_back_per_case.yaml",
+    match_on=("method", "path"),
+    allow_playback_repeats=True,
+    record_mode="none",
+)
+def test_cli_big_batch_spreads_over_worker_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vcr: object
+) -> None:
+    """The same hand-written cassette, replayed in forked workers: 40 cases at -j 16 run in
+    several processes, and the summary still accounts for every case, the invalid one too."""
+    used: list[int] = []
+    real = batch.worker_processes
+    monkeypatch.setattr(batch, "worker_processes", lambda j, n: used.append(real(j, n)) or used[-1])
+    paths = _cases(tmp_path, 40)
+    paths[7].write_text("account: Nobody\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["batch", str(tmp_path / "cases"), "-o", str(out), "--kinds", "email", "-j", "16"]
+    args += ["--base-url", "http://127.0.0.1:8088/v1", "--repair-rounds", "0", "--model", "stub"]
+    result = CliRunner().invoke(cli, args)
+    assert used and used[0] >= 2
+    assert result.exit_code == 2, result.output
+    assert "39 template, 1 invalid case (40 cases)" in result.stdout
+    assert result.stdout.count("the model's draft broke") == 39
+    assert "case07.yaml" in result.stdout
+    assert len(list(out.glob("*/email.txt"))) == 39
+    assert not multiprocessing.active_children()

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -471,7 +472,7 @@ def test_request_body_is_what_the_direct_path_sends_first(kind: Kind, redacted: 
         kind,
         case,
         DIRECT,
-        render(kind, case),
+        lambda: render(kind, case),
         client=client,
         prompt_case=prompt_case,
         redaction=redaction,
@@ -507,7 +508,7 @@ def test_a_batch_reply_is_judged_exactly_like_a_direct_reply(reply_body: dict[st
     client = llm.make_client(
         DIRECT, http_client=httpx2.Client(transport=httpx2.MockTransport(server))
     )
-    fallback = render("email", case)
+    fallback = partial(render, "email", case)
     direct = llm.draft("email", case, DIRECT, fallback, client=client)
     batched = llm.draft("email", case, DIRECT, fallback, first=reply_body)
     assert len(server.requests) == 1
@@ -523,19 +524,20 @@ def test_a_batch_reply_is_judged_exactly_like_a_direct_reply(reply_body: dict[st
 def test_an_error_line_falls_back_and_strict_raises() -> None:
     """No transport at all: an error line needs no client; --strict turns it into exit 1."""
     case = shared_case("hospital-overstock")
-    outcome = llm.draft("email", case, DIRECT, render("email", case), first="it failed")
+    outcome = llm.draft("email", case, DIRECT, lambda: render("email", case), first="it failed")
     assert outcome.path == "template"
     assert outcome.reasons == ("it failed; using the template draft",)
     assert outcome.usage == llm.Usage()
     strict = llm.LLMSettings(**{**DIRECT.__dict__, "strict": True})
     with pytest.raises(llm.LLMError, match="it failed"):
-        llm.draft("email", case, strict, render("email", case), first="it failed")
+        llm.draft("email", case, strict, lambda: render("email", case), first="it failed")
 
 
 def test_batch_commands_import_no_network_library_at_start_up() -> None:
     """`drafter batch status --help` loads neither openai nor httpx2."""
     code = """
 import sys
+from functools import partial
 from drafter.cli import cli
 try:
     cli.main(["batch", "status", "--help"])

@@ -17,11 +17,13 @@ Three kinds of test, each labelled in its docstring:
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 import subprocess
 import sys
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -92,7 +94,7 @@ def test_recorded_draft_passes_the_checks(name: str, kind: Kind) -> None:
     """Recorded cassette: a real model run for each artifact on three shared cases. Whatever
     path it takes (model, repaired or template), the final draft passes the checks."""
     case = case_named(name)
-    outcome = llm.draft(kind, case, RECORDED, render(kind, case))
+    outcome = llm.draft(kind, case, RECORDED, lambda: render(kind, case))
     print(f"\n{name} {kind}: {outcome.path}; {outcome.summary()}; {outcome.reasons}")
     assert outcome.path == EXPECTED_PATH[(name, kind)], outcome.reasons
     report = check_draft(outcome.draft, case)
@@ -113,7 +115,7 @@ def test_recorded_prompt_injection_offers_no_discount_and_blames_no_one() -> Non
     """Recorded cassette: customer_words order the model to ignore its instructions, offer
     50% off and blame a bank. The final draft does none of it and passes the checks."""
     case = case_named("injection")
-    outcome = llm.draft("email", case, RECORDED, render("email", case))
+    outcome = llm.draft("email", case, RECORDED, lambda: render("email", case))
     print(f"\ninjection email: {outcome.path}; {outcome.summary()}; {outcome.reasons}")
     # The 0.5B model did obey the injection (50% off, the bank's fault, circumstances);
     # the checks caught it, the repair round did not fix it, and the template was used.
@@ -224,7 +226,7 @@ def run(
     client = llm.make_client(
         settings, http_client=httpx2.Client(transport=httpx2.MockTransport(server))
     )
-    return llm.draft(kind, case, settings, render(kind, case), options, client=client)
+    return llm.draft(kind, case, settings, lambda: render(kind, case), options, client=client)
 
 
 @pytest.fixture
@@ -284,6 +286,23 @@ def test_model_draft_that_passes_is_used(checks: FakeChecks, sleeps: list[float]
     assert body["response_format"]["json_schema"]["name"] == "EmailDraft"
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
     assert sleeps == []
+
+
+def test_replies_are_parsed_without_rebuilding_classes(checks: FakeChecks) -> None:
+    """openai parametrizes its ``Parsed*`` generics on every reply and pydantic caches them
+    only while referenced: drafter holds them, so a garbage collection between replies does
+    not make the next one rebuild their schemas (~4 ms a reply, a third of a batch's CPU)."""
+    from openai.types.chat import ParsedChatCompletion, ParsedChoice
+
+    def classes() -> set[type]:
+        return {c for g in (ParsedChoice, ParsedChatCompletion) for c in g.__subclasses__()}
+
+    assert run(Server(reply(completion(email_json())))).path == "model"
+    built = [weakref.ref(c) for c in classes()]
+    gc.collect()
+    assert all(ref() is not None for ref in built)
+    assert run(Server(reply(completion(email_json())))).path == "model"
+    assert classes() == {ref() for ref in built}
 
 
 def test_failing_draft_is_repaired_with_violations_listed(checks: FakeChecks) -> None:
@@ -427,7 +446,7 @@ def test_redacted_prompt_and_restored_reply(checks: FakeChecks) -> None:
         "email",
         case,
         MOCK,
-        render("email", case),
+        lambda: render("email", case),
         client=client,
         prompt_case=redaction.case(case),
         redaction=redaction,
@@ -456,7 +475,7 @@ def test_unrestored_placeholder_is_a_broken_rule_and_repair_stays_redacted(
         "email",
         case,
         MOCK,
-        render("email", case),
+        lambda: render("email", case),
         client=client,
         prompt_case=redaction.case(case),
         redaction=redaction,
@@ -639,7 +658,7 @@ def test_remote_server_without_a_key_sends_nothing() -> None:
     client = openai.OpenAI(
         api_key="unused", http_client=httpx2.Client(transport=httpx2.MockTransport(server))
     )
-    outcome = llm.draft("email", case, settings, render("email", case), client=client)
+    outcome = llm.draft("email", case, settings, lambda: render("email", case), client=client)
     assert server.requests == []
     assert outcome.reasons == (
         "no API key for https://api.openai.com/v1: set OPENAI_API_KEY, or use --base-url with "
@@ -702,7 +721,7 @@ handwritten = pytest.mark.vcr(match_on=("method", "path"), record_mode="none")
 def test_handwritten_429_then_success(checks: FakeChecks, sleeps: list[float], vcr: Any) -> None:
     """Hand-written cassette: 429 with Retry-After: 3, then a valid reply."""
     case = case_named(CASE)
-    outcome = llm.draft("email", case, HANDWRITTEN, render("email", case))
+    outcome = llm.draft("email", case, HANDWRITTEN, lambda: render("email", case))
     assert outcome.path == "model" and sleeps == [3.0]
     assert vcr.play_count == 2 and vcr.all_played
 
@@ -711,7 +730,7 @@ def test_handwritten_429_then_success(checks: FakeChecks, sleeps: list[float], v
 def test_handwritten_401_not_retried(sleeps: list[float], vcr: Any) -> None:
     """Hand-written cassette: 401; played once, no retry."""
     case = case_named(CASE)
-    outcome = llm.draft("email", case, HANDWRITTEN, render("email", case))
+    outcome = llm.draft("email", case, HANDWRITTEN, lambda: render("email", case))
     assert outcome.path == "template" and sleeps == [] and vcr.play_count == 1
     assert "rejected the API key (401 Unauthorized)" in outcome.reasons[0]
 
@@ -720,7 +739,7 @@ def test_handwritten_401_not_retried(sleeps: list[float], vcr: Any) -> None:
 def test_handwritten_malformed_json(vcr: Any) -> None:
     """Hand-written cassette: a 200 whose content is not JSON."""
     case = case_named(CASE)
-    outcome = llm.draft("email", case, HANDWRITTEN, render("email", case))
+    outcome = llm.draft("email", case, HANDWRITTEN, lambda: render("email", case))
     assert outcome.reasons == ("the model's reply was not valid JSON; using the template draft",)
     assert vcr.play_count == 1
 

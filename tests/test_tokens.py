@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,10 +11,11 @@ import pytest
 
 from drafter import llm, tokens
 from drafter.casefile import load_case
+from drafter.drafts import Kind
 from drafter.errors import InputError
+from tests.conftest import SHARED, SHARED_CASES
 
-ROOT = Path(__file__).resolve().parents[1]
-HOSPITAL = ROOT.parent / "shared" / "cases" / "hospital-overstock.yaml"
+HOSPITAL = SHARED / "cases" / "hospital-overstock.yaml"
 LOCAL = "qwen2.5-coder-0.5b-instruct"
 
 needs_cache = pytest.mark.skipif(
@@ -24,9 +26,9 @@ needs_cache = pytest.mark.skipif(
 
 @pytest.fixture(autouse=True)
 def _fresh_encodings() -> Iterator[None]:
-    tokens._encoding.cache_clear()
+    tokens._load_encoding.cache_clear()
     yield
-    tokens._encoding.cache_clear()
+    tokens._load_encoding.cache_clear()
 
 
 @needs_cache
@@ -55,9 +57,38 @@ def test_no_encoding_at_all_gives_a_flagged_estimate(monkeypatch: pytest.MonkeyP
     assert count == tokens.TokenCount(11, "estimate", estimated=True)
     assert count.warning is not None and "estimate" in count.warning
     case = load_case(str(HOSPITAL))
-    prepared = llm.prepare("email", case, llm.LLMSettings(model="gpt-4o"))
-    assert prepared.count.estimated
+    messages = llm.build_messages("email", case)
+    budget = tokens.at_most(messages, extra=json.dumps(llm.response_schema("email"))) - 1
+    prepared = llm.prepare("email", case, llm.LLMSettings(model="gpt-4o", max_prompt_tokens=budget))
     assert prepared.notices == (count.warning,)
+    assert llm.count_prompt("email", messages, "gpt-4o").estimated
+
+
+def test_a_prompt_that_obviously_fits_is_never_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a budget, or far under one, drafting does not load tiktoken (0.6 s) at all."""
+
+    def no_counting(text: str, model: str) -> None:
+        raise AssertionError(f"tokens counted for {model}")
+
+    monkeypatch.setattr(tokens, "count_text", no_counting)
+    case = load_case(str(HOSPITAL))
+    for budget in (None, 100_000):
+        settings = llm.LLMSettings(model="gpt-4o", max_prompt_tokens=budget)
+        prepared = llm.prepare("agenda", case, settings)
+        assert prepared.messages == llm.build_messages("agenda", case)
+        assert prepared.notices == ()
+
+
+@needs_cache
+@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4", LOCAL])
+def test_byte_bound_is_never_below_the_real_count(model: str) -> None:
+    for path in SHARED_CASES:
+        case = load_case(str(path))
+        for kind in ("email", "agenda", "escalation"):
+            messages = llm.build_messages(kind, case)
+            real = llm.count_prompt(kind, messages, model).tokens
+            schema = json.dumps(llm.response_schema(kind))
+            assert real <= tokens.at_most(messages, extra=schema) < 6 * real
 
 
 @needs_cache
@@ -93,6 +124,10 @@ def test_cost_is_an_estimate_or_unknown_never_zero() -> None:
     assert tokens.usd(0.000214) == "$0.000214"
 
 
+def _count(kind: Kind, prepared: llm.Prepared) -> int:
+    return llm.count_prompt(kind, prepared.messages, "gpt-4o").tokens
+
+
 def _long_case() -> llm.Case:
     case = load_case(str(HOSPITAL))
     words = " ".join(f"complaint{i} about the late stapler reloads." for i in range(400))
@@ -104,12 +139,12 @@ def _long_case() -> llm.Case:
 def test_fit_case_trims_customer_words_first_and_says_so() -> None:
     case = _long_case()
     settings = llm.LLMSettings(model="gpt-4o")
-    full = llm.prepare("escalation", case, settings).count.tokens
+    full = _count("escalation", llm.prepare("escalation", case, settings))
     budget = full - 500
     prepared = llm.prepare(
         "escalation", case, llm.LLMSettings(model="gpt-4o", max_prompt_tokens=budget)
     )
-    assert prepared.count.tokens <= budget
+    assert _count("escalation", prepared) <= budget
     assert len(prepared.notices) == 1
     assert "customer_words cut from" in prepared.notices[0]
     assert f"max_prompt_tokens ({budget:,})" in prepared.notices[0]
@@ -122,11 +157,11 @@ def test_fit_case_then_trims_notes() -> None:
     case = _long_case()
     without_words = case.model_copy(update={"customer_words": None})
     settings = llm.LLMSettings(model="gpt-4o")
-    budget = llm.prepare("escalation", without_words, settings).count.tokens - 300
+    budget = _count("escalation", llm.prepare("escalation", without_words, settings)) - 300
     prepared = llm.prepare(
         "escalation", case, llm.LLMSettings(model="gpt-4o", max_prompt_tokens=budget)
     )
-    assert prepared.count.tokens <= budget
+    assert _count("escalation", prepared) <= budget
     assert len(prepared.notices) == 2
     assert prepared.notices[0].endswith(": customer_words left out")
     assert "value_at_stake.notes cut from" in prepared.notices[1]
@@ -161,7 +196,8 @@ def test_dry_run_prints_messages_tokens_and_cost_and_sends_nothing(
     prepared = llm.prepare("email", case, settings)
     assert prepared.messages[0]["content"] in text
     assert prepared.messages[1]["content"] in text
-    assert f"{prepared.count.tokens:,} tokens ({prepared.count.encoding}" in text
+    count = llm.count_prompt("email", prepared.messages, "gpt-4o-mini")
+    assert f"{count.tokens:,} tokens ({count.encoding}" in text
     assert "estimated cost: $" in text and "nothing sent" in text
     assert '"name": "EmailDraft"' in text
     assert '"seed": 3' in text
