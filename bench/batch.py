@@ -20,7 +20,9 @@ What it does:
    is read or written. One case costs exactly one request.
 4. Measures wall time, the ratio ideal/wall where ideal = cases x 0.2 s / j, the requests the
    stub saw (must equal cases), requests in flight at the stub (average over the span from
-   the first request to the last reply / peak), and the child's peak RSS and CPU
+   the first request to the last reply / peak), the processes drafter ran (it forks workers
+   for big batches), the peak RSS of its largest process and the peak PSS of all of them
+   together (sampled every 50 ms; shared pages counted once), and their CPU
    time (``os.wait4``). ``startup`` is the time from launch to the first request; ``tail``
    from the last reply to the child's exit; ``stub CPU`` the stub's own CPU time (it shares
    the machine's cores with drafter, as does any other load: the load average is printed).
@@ -158,6 +160,8 @@ class Run:
     max_inflight: int
     avg_inflight: float
     rss_mb: float
+    pss_mb: float
+    processes: int
     cpu: float
     startup: float
     tail: float
@@ -188,6 +192,56 @@ def child_env(tmp: Path) -> dict[str, str]:
         env[f"XDG_{name}_HOME"] = str(folder)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
+
+
+class TreeMemory:
+    """Samples, every 50 ms, the summed PSS of a process and its descendants (drafter forks
+    worker processes for big batches; PSS counts pages they share once, split between them).
+    Linux only: elsewhere the figures stay at zero."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_mb = 0.0
+        self.processes = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> list[int]:
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        tree, frontier = [self.pid], [self.pid]
+        while frontier:
+            frontier = [pid for pid, ppid in parents.items() if ppid in frontier]
+            tree += frontier
+        return tree
+
+    @staticmethod
+    def _pss_kb(pid: int) -> int:
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            return 0
+        match = re.search(r"^Pss:\s+(\d+) kB", text, re.MULTILINE)
+        return int(match[1]) if match else 0
+
+    def _sample(self) -> None:
+        if not Path("/proc/self/smaps_rollup").exists():
+            return
+        while not self._done.wait(0.05):
+            tree = self._tree()
+            self.processes = max(self.processes, len(tree))
+            self.peak_mb = max(self.peak_mb, sum(map(self._pss_kb, tree)) / 1024)
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 def wait_measured(proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, float, float]:
@@ -255,8 +309,10 @@ def run_batch(stub: Stub, cases: Path, count: int, jobs: int, tmp: Path) -> Run:
             env=child_env(tmp),
             cwd=tmp,
         )
+        memory = TreeMemory(proc.pid)
         code, rss_mb, cpu = wait_measured(proc, timeout=ideal * 5 + 120)
         wall = time.perf_counter() - start
+        memory.stop()
         ended = time.time()
     stats = stub.stats()
     first = stats.get("first_arrival") or ended
@@ -272,6 +328,8 @@ def run_batch(stub: Stub, cases: Path, count: int, jobs: int, tmp: Path) -> Run:
         max_inflight=int(stats["max_inflight"]),
         avg_inflight=int(stats["requests"]) * DELAY / max(last - first, DELAY),
         rss_mb=rss_mb,
+        pss_mb=memory.peak_mb,
+        processes=memory.processes,
         cpu=cpu,
         startup=first - launched,
         tail=ended - last,
@@ -285,7 +343,8 @@ def run_batch(stub: Stub, cases: Path, count: int, jobs: int, tmp: Path) -> Run:
 
 HEADER = (
     f"{'cases':>6} {'-j':>3} {'wall s':>8} {'ideal s':>8} {'ideal/wall':>10} {'requests':>9} "
-    f"{'in flight':>10} {'peak RSS MB':>11} {'CPU s':>7} {'CPU ms/case':>11} "
+    f"{'in flight':>10} {'procs':>5} {'peak RSS MB':>11} {'peak PSS MB':>11} {'CPU s':>7} "
+    f"{'CPU ms/case':>11} "
     f"{'startup s':>9} {'tail s':>7} {'stub CPU s':>10}"
 )
 
@@ -294,8 +353,9 @@ def row(r: Run) -> str:
     requests = f"{r.requests}" + ("" if r.requests == r.cases else "!")
     return (
         f"{r.cases:>6} {r.jobs:>3} {r.wall:>8.2f} {r.ideal:>8.2f} {r.ratio:>10.0%} "
-        f"{requests:>9} {r.avg_inflight:>5.1f}/{r.max_inflight:<4} {r.rss_mb:>11.1f} {r.cpu:>7.2f} "
-        f"{1000 * r.cpu / r.cases:>11.1f} {r.startup:>9.2f} {r.tail:>7.2f} {r.stub_cpu:>10.2f}"
+        f"{requests:>9} {r.avg_inflight:>5.1f}/{r.max_inflight:<4} {r.processes:>5} "
+        f"{r.rss_mb:>11.1f} {r.pss_mb:>11.1f} {r.cpu:>7.2f} {1000 * r.cpu / r.cases:>11.1f} "
+        f"{r.startup:>9.2f} {r.tail:>7.2f} {r.stub_cpu:>10.2f}"
     )
 
 
@@ -312,13 +372,19 @@ def verdicts(runs: list[Run], top_j: int) -> list[str]:
     at_top = sorted((r for r in runs if r.jobs == top_j), key=lambda r: r.cases)
     if len(at_top) >= 2:
         small, large = at_top[0], at_top[-1]
-        growth = large.rss_mb / small.rss_mb - 1
-        verdict = "flat" if growth <= FLAT_GROWTH else "NOT flat"
-        lines.append(
-            f"memory at -j {top_j}: {small.rss_mb:.1f} MB at {small.cases} cases, "
-            f"{large.rss_mb:.1f} MB at {large.cases} cases ({growth:+.0%}): {verdict} "
-            f"(allowed +{FLAT_GROWTH:.0%})"
-        )
+        for what, before, after in (
+            ("peak RSS (largest process)", small.rss_mb, large.rss_mb),
+            ("peak PSS (all processes)", small.pss_mb, large.pss_mb),
+        ):
+            if not before:
+                continue
+            growth = after / before - 1
+            verdict = "flat" if growth <= FLAT_GROWTH else "NOT flat"
+            lines.append(
+                f"memory at -j {top_j}, {what}: {before:.1f} MB at {small.cases} cases, "
+                f"{after:.1f} MB at {large.cases} cases ({growth:+.0%}): {verdict} "
+                f"(allowed +{FLAT_GROWTH:.0%})"
+            )
     bad = [r for r in runs if r.requests != r.cases or r.exit_code != 0]
     for r in bad:
         lines.append(
