@@ -515,6 +515,17 @@ def _ask(
     return message.parsed, message.content or "", usage
 
 
+def _cost(model: str, usage: Usage, batched: Usage) -> float | None:
+    """Estimated USD for ``usage``, of which ``batched`` went through the Batch API."""
+    direct = tokens.estimate_cost(
+        model,
+        usage.prompt_tokens - batched.prompt_tokens,
+        usage.completion_tokens - batched.completion_tokens,
+    )
+    half = tokens.estimate_cost(model, batched.prompt_tokens, batched.completion_tokens, batch=True)
+    return None if direct is None or half is None else direct + half
+
+
 def _broke(report: Report) -> str:
     """``2 rules (agenda-listen, agenda-work-together)``; each rule's reason is in the report."""
     rules = list(dict.fromkeys(v.rule for v in report.violations))
@@ -556,6 +567,8 @@ def draft(
     """
     options = options or RenderOptions()
     usage = Usage()
+    batched = Usage()
+    """The part of ``usage`` billed through the Batch API (the ``first`` reply)."""
     notices: tuple[str, ...] = ()
     report: Report | None = None
     reasons: list[str] = []
@@ -569,7 +582,7 @@ def draft(
             reasons=tuple(reasons),
             notices=notices,
             usage=usage,
-            cost=tokens.estimate_cost(settings.model, usage.prompt_tokens, usage.completion_tokens),
+            cost=_cost(settings.model, usage, batched),
             model=settings.model,
             report=report,
             messages=tuple(messages),
@@ -577,9 +590,16 @@ def draft(
         )
 
     def ask(api: openai.OpenAI | None, given: Given | None = None) -> tuple[str, Draft, Report]:
-        nonlocal usage
-        parsed, raw, used = _ask(api, settings, kind, messages, given)
+        nonlocal usage, batched
+        try:
+            parsed, raw, used = _ask(api, settings, kind, messages, given)
+        except _Failure as failure:
+            if given is not None:
+                batched += failure.usage
+            raise
         usage += used
+        if given is not None:
+            batched += used
         replies.append(raw)
         if redaction is not None:
             parsed = redaction.restore_model(parsed)

@@ -142,12 +142,20 @@ def price_for(model: str) -> Price | None:
     return PRICES.get(_DATED.sub("", model))
 
 
-def estimate_cost(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """Estimated USD cost of a call, or ``None`` when the model's price is unknown."""
+BATCH_PRICE = 0.5
+"""The fraction of the standard price the OpenAI Batch API bills."""
+
+
+def estimate_cost(
+    model: str, prompt_tokens: int, completion_tokens: int, *, batch: bool = False
+) -> float | None:
+    """Estimated USD cost of calls (through the Batch API with ``batch``), or ``None`` when
+    the model's price is unknown."""
     price = price_for(model)
     if price is None:
         return None
-    return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
+    cost = (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
+    return cost * BATCH_PRICE if batch else cost
 
 
 def format_cost(cost: float | None, model: str) -> str:

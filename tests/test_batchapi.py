@@ -27,7 +27,7 @@ import openai
 import pytest
 from click.testing import CliRunner, Result
 
-from drafter import batchapi, history, llm
+from drafter import batchapi, history, llm, tokens
 from drafter.batch import MANIFEST, job_key
 from drafter.case import Case
 from drafter.casefile import load_case
@@ -340,9 +340,15 @@ def test_expired_batch_collects_partial_results_and_repairs_through_the_chat_api
         batchapi.collect(out, config=config, client=client)
 
     server.batch = batch_object("expired", output_file_id="file-out")
-    results = batchapi.collect(out, config=config, client=client, log=False)
+    results = batchapi.collect(out, config=config, client=client)
     by_name = {r.source.stem: r for r in results}
     assert by_name["hospital-overstock"].status == "repaired"
+    logged = {e.account: e for e in history.list_entries()}
+    one_call = tokens.estimate_cost("gpt-4o-mini", 1200, 300)  # each reply's usage
+    assert one_call is not None
+    hospital_entry = logged[shared_case("hospital-overstock").account]
+    assert hospital_entry.cost == pytest.approx(one_call / 2 + one_call)  # batch + repair
+    assert logged[shared_case("missed-deliveries").account].cost == 0
     assert (
         by_name["hospital-overstock"]
         .reasons[0]
@@ -519,6 +525,7 @@ def test_a_batch_reply_is_judged_exactly_like_a_direct_reply(reply_body: dict[st
     )
     assert batched.draft == direct.draft and batched.replies == direct.replies
     assert batched.messages == direct.messages
+    assert direct.cost is not None and batched.cost == pytest.approx(direct.cost / 2)
 
 
 def test_an_error_line_falls_back_and_strict_raises() -> None:
