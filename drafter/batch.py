@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from drafter import __version__
+from drafter.casefile import read_bytes
 from drafter.drafts import Kind
 from drafter.errors import DrafterError, InputError
 from drafter.output import EXTENSIONS, Format, write_atomic
@@ -70,8 +71,9 @@ class CaseResult:
         return self.status not in ("invalid", "failed")
 
 
-Produce = Callable[[Path, Kind], tuple[bytes, Status, Sequence[str]]]
-"""Draft one artifact of one case file: (output bytes, status, reasons)."""
+Produce = Callable[[Path, Kind, bytes], tuple[bytes, Status, Sequence[str]]]
+"""Draft one artifact of one case file, given the file's bytes as hashed for its resume key
+(so the draft and the key always describe the same content): (output, status, reasons)."""
 
 
 def find_cases(specs: Iterable[str]) -> list[Path]:
@@ -138,10 +140,10 @@ def draft_case(
     result = CaseResult(source=source, folder=folder)
     if case_bytes is None:
         try:
-            case_bytes = source.read_bytes()
-        except OSError as exc:
+            _, case_bytes = read_bytes(str(source))
+        except InputError as exc:
             result.invalid = True
-            result.reasons.append(f"cannot be read ({exc.strerror or exc})")
+            result.reasons.append(str(exc))
             return result
     manifest = _read_manifest(folder)
     for kind in kinds:
@@ -151,7 +153,7 @@ def draft_case(
             result.statuses[kind] = "skipped"
             continue
         try:
-            data, status, reasons = produce(source, kind)
+            data, status, reasons = produce(source, kind, case_bytes)
             manifest[kind] = key
             write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2).encode(), force=True)
             write_atomic(target, data, force=True)

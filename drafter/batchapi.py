@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -405,13 +406,15 @@ def collect(
 
     entries = {Path(e["path"]): e for e in state["cases"] if "invalid" not in e}
     folders = {path: out / e["folder"] for path, e in entries.items()}
-    requests: dict[Path, pipeline.Request] = {}
+    current = threading.local()  # a thread drafts one case's kinds in a row: parse it once
 
-    def produce(source: Path, kind: Kind) -> tuple[bytes, batching.Status, Sequence[str]]:
+    def produce(
+        source: Path, kind: Kind, submitted: bytes
+    ) -> tuple[bytes, batching.Status, Sequence[str]]:
         entry = entries[source]
-        if source not in requests:  # one thread per case: no race
-            case = pipeline.load_case(entry["path"], config, entry["text"])
-            requests[source] = pipeline.Request.of(
+        if getattr(current, "source", None) != source:
+            case = pipeline.load_case(entry["path"], config, submitted.decode("utf-8"))
+            current.request = pipeline.Request.of(
                 config,
                 case,
                 entry["path"],
@@ -421,6 +424,7 @@ def collect(
                 log=log,
                 redact=recorded["redact"],
             )
+            current.source = source
         custom_id = entry["requests"].get(kind)
         given: Given = (
             replies.get(custom_id, missing)
@@ -429,7 +433,7 @@ def collect(
         )
         target = folders[source] / f"{kind}{EXTENSIONS[fmt]}"
         produced = pipeline.produce(
-            requests[source], kind, fmt, str(target), first=given, client=client
+            current.request, kind, fmt, str(target), first=given, client=client
         )
         return produced.data, produced.path, produced.reasons
 

@@ -77,14 +77,18 @@ def read_bytes(path: str, what: str = "case file") -> tuple[str, bytes]:
 def read_source(path: str) -> tuple[str, str]:
     """Return ``(display name, text)`` of a case file path, or of stdin for ``-``."""
     name, raw = read_bytes(path)
+    return name, decode(name, raw)
+
+
+def decode(name: str, raw: bytes) -> str:
+    """The text of case file ``name`` read as ``raw`` bytes (UTF-8, with or without BOM)."""
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise CaseFileError(
             name, [f"line {line}: is not UTF-8 text; save the file as UTF-8 and try again."]
         ) from None
-    return name, text
 
 
 def load_case(path: str, defaults: Mapping[str, Any] | None = None) -> Case:

@@ -508,6 +508,7 @@ def batch_run(
 
     from drafter import batch as batching
     from drafter import pipeline
+    from drafter.casefile import decode, read_bytes
     from drafter.config import UserConfig
 
     if dry_run:
@@ -531,11 +532,12 @@ def batch_run(
 
     current = threading.local()  # a thread drafts one case's kinds in a row: parse it once
 
-    def request_for(source: Path) -> pipeline.Request:
+    def request_for(source: Path, case_bytes: bytes) -> pipeline.Request:
         if getattr(current, "source", None) != source:
+            text = decode(str(source), case_bytes)
             current.request = pipeline.Request.of(
                 config,
-                pipeline.load_case(str(source), config),
+                pipeline.load_case(str(source), config, text=text),
                 str(source),
                 tone=tone,
                 templates_dir=templates_dir,
@@ -547,8 +549,8 @@ def batch_run(
         request: pipeline.Request = current.request
         return request
 
-    def produce(source: Path, kind: Kind) -> tuple[bytes, Any, tuple[str, ...]]:
-        request = request_for(source)
+    def produce(source: Path, kind: Kind, case_bytes: bytes) -> tuple[bytes, Any, tuple[str, ...]]:
+        request = request_for(source, case_bytes)
         target = str(folders[source] / f"{kind}{EXTENSIONS[fmt]}")
         produced = pipeline.produce(request, kind, fmt, target, client=client)
         if verbose and produced.summary:
@@ -559,7 +561,7 @@ def batch_run(
     processes = batching.worker_processes(jobs, len(paths))
     if processes > 1:  # fill the caches every draft uses once, before the workers fork
         with contextlib.suppress(InputError):  # an invalid first case is reported below
-            pipeline.warm(request_for(paths[0]), kinds or KINDS)
+            pipeline.warm(request_for(paths[0], read_bytes(str(paths[0]))[1]), kinds or KINDS)
     with click.progressbar(
         length=len(paths), label="drafting", file=sys.stderr, show_pos=True
     ) as bar:

@@ -45,7 +45,9 @@ class Recorder:
         self.active = 0
         self.peak = 0
 
-    def __call__(self, source: Path, kind: Kind) -> tuple[bytes, batch.Status, tuple[str, ...]]:
+    def __call__(
+        self, source: Path, kind: Kind, case_bytes: bytes
+    ) -> tuple[bytes, batch.Status, tuple[str, ...]]:
         with self.lock:
             if self.crash_after is not None and len(self.calls) >= self.crash_after:
                 raise SystemExit("simulated crash")  # not an Exception: like the process dying
@@ -121,7 +123,9 @@ def test_changed_case_or_settings_are_redrafted(tmp_path: Path) -> None:
     assert len(other.calls) == 6
 
 
-def _pid_produce(source: Path, kind: Kind) -> tuple[bytes, batch.Status, tuple[str, ...]]:
+def _pid_produce(
+    source: Path, kind: Kind, case_bytes: bytes
+) -> tuple[bytes, batch.Status, tuple[str, ...]]:
     """Drafts that say which process made them; case03 kills its worker."""
     if source.stem == "case03":
         os._exit(3)  # like a worker killed by the OOM killer: no exception, no cleanup
@@ -241,6 +245,26 @@ def test_cli_batch_mixes_valid_and_invalid_cases(tmp_path: Path) -> None:
         assert (out / case.stem / "email.txt").exists()
     rerun = CliRunner().invoke(cli, args)
     assert f"{len(SHARED_CASES)} already done" in rerun.stdout
+
+
+def test_cli_batch_reports_unreadable_case_files_as_invalid(tmp_path: Path) -> None:
+    """A case file is read once, capped at 1 MB, and that content is both hashed and
+    drafted: a huge or non-UTF-8 file is an invalid case with the reason, never a crash."""
+    huge = tmp_path / "huge.yaml"
+    huge.write_bytes(b"account: x\n" + b"#" * 1_100_000)
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(SHARED_CASES[0].read_bytes().replace(b"account: ", b"account: Caf\xe9 ", 1))
+    out = tmp_path / "out"
+    args = ["batch", str(SHARED_CASES[0]), str(huge), str(latin), "-o", str(out)]
+    result = CliRunner().invoke(
+        cli, [*args, "--mode", "templates", "--kinds", "email"], env={"COLUMNS": "400"}
+    )
+    assert result.exit_code == 2, result.output
+    table = {line.split()[0]: line for line in result.stdout.splitlines() if ".yaml" in line}
+    assert "invalid case" in table["huge.yaml"] and "is larger than 1000 KB" in table["huge.yaml"]
+    assert "invalid case" in table["latin.yaml"] and "is not UTF-8 text" in table["latin.yaml"]
+    assert "template" in table[SHARED_CASES[0].name]
+    assert sorted(p.parent.name for p in out.glob("*/email.txt")) == [SHARED_CASES[0].stem]
 
 
 @pytest.mark.vcr(match_on=("method", "path"), allow_playback_repeats=True, record_mode="none")
