@@ -253,26 +253,52 @@ def submit(
 # --- status ----------------------------------------------------------------------------------
 
 
+def _recorded(
+    out: Path, config: UserConfig, client: openai.OpenAI | None
+) -> tuple[dict[str, Any], str, LLMSettings, openai.OpenAI]:
+    """The state recorded in ``out``, its batch id, its settings and a client for them."""
+    state = read_state(out)
+    batch_id = state.get("batch_id")
+    if not batch_id:
+        raise InputError(f"{out}: the batch was never started; submit the cases again.")
+    settings = settings_from(state, config)
+    return state, batch_id, settings, client or _client(settings)
+
+
+def _note_status(out: Path, state: dict[str, Any], current: Batch) -> None:
+    if state.get("status") != current.status:
+        state["status"] = current.status
+        _write_state(out, state)
+
+
 def status(
     out: Path, *, config: UserConfig, client: openai.OpenAI | None = None
 ) -> tuple[dict[str, Any], Batch]:
     """The recorded state and the batch as the API reports it now."""
     import openai
 
-    state = read_state(out)
-    batch_id = state.get("batch_id")
-    if not batch_id:
-        raise InputError(f"{out}: the batch was never started; submit the cases again.")
-    settings = settings_from(state, config)
-    client = client or _client(settings)
+    state, batch_id, settings, client = _recorded(out, config, client)
     try:
         current = client.batches.retrieve(batch_id)
     except openai.OpenAIError as exc:
         raise _api_error(exc, settings, f"looking up batch {batch_id} failed") from None
-    if state.get("status") != current.status:
-        state["status"] = current.status
-        _write_state(out, state)
+    _note_status(out, state, current)
     return state, current
+
+
+def cancel(out: Path, *, config: UserConfig, client: openai.OpenAI | None = None) -> Batch:
+    """Ask the API to stop the batch recorded in ``out``; returns it as the API reports it
+    (``cancelling``, then ``cancelled``). Replies that already came back are kept: once it
+    is cancelled, :func:`collect` drafts them and falls back to the template for the rest."""
+    import openai
+
+    state, batch_id, settings, client = _recorded(out, config, client)
+    try:
+        current = client.batches.cancel(batch_id)
+    except openai.OpenAIError as exc:
+        raise _api_error(exc, settings, f"cancelling batch {batch_id} failed") from None
+    _note_status(out, state, current)
+    return current
 
 
 def counts(current: Batch) -> str:

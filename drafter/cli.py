@@ -427,6 +427,7 @@ def batch() -> None:
       drafter batch cases/ -o drafts/ --via batch-api
       drafter batch status drafts/
       drafter batch collect drafts/
+      drafter batch cancel drafts/      (changed your mind: stop it)
     \b
     Run `drafter batch run --help` for every option.
     """
@@ -664,6 +665,31 @@ def batch_status(folder: Path) -> None:
         click.echo(f"next: {batchapi.next_command('collect', folder)}")
     elif current.status == "failed":
         click.echo(batchapi.describe(current))
+
+
+@batch.command("cancel")
+@_BATCH_DIR
+def batch_cancel(folder: Path) -> None:
+    """Stop the Batch API run recorded in DIR.
+
+    Requests that already finished are kept (and billed). The batch goes through
+    `cancelling` to `cancelled`, which can take a few minutes; then `drafter batch
+    collect DIR` writes their drafts and falls back to the template for the rest.
+
+    \b
+    Example:
+      drafter batch cancel drafts/
+    """
+    from drafter import batchapi
+    from drafter.config import UserConfig
+
+    current = batchapi.cancel(folder, config=UserConfig.locate())
+    click.echo(f"batch {current.id}: {current.status}")
+    click.echo(batchapi.counts(current))
+    click.echo(
+        f"next: {batchapi.next_command('status', folder)} until it is cancelled, then "
+        f"{batchapi.next_command('collect', folder)}"
+    )
 
 
 @batch.command("collect")

@@ -368,6 +368,40 @@ def test_expired_batch_collects_partial_results_and_repairs_through_the_chat_api
     assert GOOD_OWNERSHIP in hospital and "10%" not in hospital
 
 
+def test_cancel_stops_the_batch_and_collect_keeps_what_finished(tmp_path: Path) -> None:
+    """Mock transport: cancel posts to the batch's cancel endpoint and records the status;
+    once cancelled, collect drafts the reply that came back and falls back for the rest."""
+    paths = _copy_cases(tmp_path, ("hospital-overstock", "missed-deliveries"))
+    out = tmp_path / "out"
+    config = UserConfig.locate()
+    settings = llm.LLMSettings(base_url=BASE, api_key="test-key", max_retries=0, repair_rounds=0)
+    output = output_line("hospital-overstock/email", completion(good_email())) + "\n"
+    server = BatchServer(batch_object("in_progress"), {"file-out": output}, Server())
+    client = client_for(server)
+    batchapi.submit(paths, out, ("email",), "text", settings, config=config, client=client)
+
+    server.batch = batch_object("cancelling")
+    current = batchapi.cancel(out, config=config, client=client)
+    assert current.status == "cancelling"
+    sent = server.requests[-1]
+    assert (sent.method, sent.url.path) == ("POST", "/v1/batches/batch_mock/cancel")
+    assert batchapi.read_state(out)["status"] == "cancelling"
+
+    server.batch = batch_object("cancelled", output_file_id="file-out")
+    results = batchapi.collect(out, config=config, client=client, log=False)
+    by_name = {r.source.stem: r for r in results}
+    assert by_name["hospital-overstock"].status == "model"
+    assert by_name["missed-deliveries"].status == "template"
+    assert "no reply for this request (batch cancelled)" in by_name["missed-deliveries"].reasons[0]
+
+
+def test_cancel_without_a_batch_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["batch", "cancel", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert str(tmp_path) in result.output
+
+
 def test_redacted_batch_sends_placeholders_and_restores_the_reply(tmp_path: Path) -> None:
     """Mock transport: with redaction the JSONL holds no name, email or account of the case
     (the bodies are ``request_body`` of the redacted case); the reply, written in
