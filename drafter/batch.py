@@ -14,23 +14,24 @@ import gc
 import glob
 import hashlib
 import json
-import multiprocessing
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from drafter import __version__
 from drafter.casefile import read_bytes
 from drafter.drafts import Kind
 from drafter.errors import DrafterError, InputError
 from drafter.output import EXTENSIONS, Format, write_atomic
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 MANIFEST = ".drafter.json"
 CASE_SUFFIXES = (".yaml", ".yml")
@@ -279,22 +280,28 @@ def _run_processes(
 ) -> list[CaseResult]:
     """Deal ``cases`` to forked workers; each result streams back through a pipe as its case
     finishes. A worker that dies leaves its unfinished cases failed, never lost silently."""
+    import multiprocessing
+    from multiprocessing.connection import Connection, wait
+
     ctx = multiprocessing.get_context("fork")
     threads = -(-jobs // processes)
-    gc.freeze()  # the workers share the parent's objects without copying their pages
     workers: dict[Connection, tuple[BaseProcess, list[Path]]] = {}
-    for i in range(processes):
-        shard = list(cases[i::processes])
-        receiver, sender = ctx.Pipe(duplex=False)
-        worker = ctx.Process(
-            target=_worker,
-            args=(job, shard, threads, sender),
-            name=f"drafter-{i + 1}",
-            daemon=True,
-        )
-        worker.start()
-        sender.close()
-        workers[receiver] = (worker, shard)
+    gc.freeze()  # the workers' collector leaves the parent's objects (and their pages) alone
+    try:
+        for i in range(processes):
+            shard = list(cases[i::processes])
+            receiver, sender = ctx.Pipe(duplex=False)
+            worker = ctx.Process(
+                target=_worker,
+                args=(job, shard, threads, sender),
+                name=f"drafter-{i + 1}",
+                daemon=True,
+            )
+            worker.start()
+            sender.close()
+            workers[receiver] = (worker, shard)
+    finally:
+        gc.unfreeze()
     results: dict[Path, CaseResult] = {}
 
     def receive(report: Callable[[CaseResult], None] | None, timeout: float | None = None) -> None:
