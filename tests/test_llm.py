@@ -292,17 +292,15 @@ def test_replies_are_parsed_without_rebuilding_classes(checks: FakeChecks) -> No
     """openai parametrizes its ``Parsed*`` generics on every reply and pydantic caches them
     only while referenced: drafter holds them, so a garbage collection between replies does
     not make the next one rebuild their schemas (~4 ms a reply, a third of a batch's CPU)."""
+    from openai.lib._parsing._completions import ResponseFormatT
     from openai.types.chat import ParsedChatCompletion, ParsedChoice
 
-    def classes() -> set[type]:
-        return {c for g in (ParsedChoice, ParsedChatCompletion) for c in g.__subclasses__()}
-
     assert run(Server(reply(completion(email_json())))).path == "model"
-    built = [weakref.ref(c) for c in classes()]
     gc.collect()
-    assert all(ref() is not None for ref in built)
-    assert run(Server(reply(completion(email_json())))).path == "model"
-    assert classes() == {ref() for ref in built}
+    generic: Any = (ParsedChoice, ParsedChatCompletion)
+    used = [weakref.ref(cls[ResponseFormatT]) for cls in generic]  # as the next reply will
+    gc.collect()
+    assert all(ref() is not None for ref in used)
 
 
 def test_failing_draft_is_repaired_with_violations_listed(checks: FakeChecks) -> None:
