@@ -182,7 +182,7 @@ def test_a_worker_that_dies_fails_its_unfinished_cases_and_nothing_else(tmp_path
 
 @needs_fork
 def test_ctrl_c_stops_the_workers_and_a_rerun_finishes_the_rest(tmp_path: Path) -> None:
-    paths = [p for p in _cases(tmp_path, 13) if p.stem != "case03"]
+    paths = [p for p in _cases(tmp_path, 30) if p.stem != "case03"]
     out = tmp_path / "out"
 
     def interrupt(result: batch.CaseResult) -> None:
