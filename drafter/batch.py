@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from drafter import __version__
 from drafter.casefile import read_bytes
@@ -72,9 +72,28 @@ class CaseResult:
         return self.status not in ("invalid", "failed")
 
 
-Produce = Callable[[Path, Kind, bytes], tuple[bytes, Status, Sequence[str]]]
+class Drafted(Protocol):
+    """One artifact drafted for the batch to write (``pipeline.Produced`` is one)."""
+
+    @property
+    def data(self) -> bytes:
+        """The formatted draft."""
+
+    @property
+    def path(self) -> Literal["model", "repaired", "template"]:
+        """How it was made."""
+
+    @property
+    def reasons(self) -> Sequence[str]:
+        """Why it is not the model's own draft."""
+
+    def written(self, target: str) -> None:
+        """Note that the draft reached ``target`` (the history log's "written" mark)."""
+
+
+Produce = Callable[[Path, Kind, bytes], Drafted]
 """Draft one artifact of one case file, given the file's bytes as hashed for its resume key
-(so the draft and the key always describe the same content): (output, status, reasons)."""
+(so the draft and the key always describe the same content)."""
 
 
 def find_cases(specs: Iterable[str]) -> list[Path]:
@@ -154,10 +173,11 @@ def draft_case(
             result.statuses[kind] = "skipped"
             continue
         try:
-            data, status, reasons = produce(source, kind, case_bytes)
+            drafted = produce(source, kind, case_bytes)
             manifest[kind] = key
             write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2).encode(), force=True)
-            write_atomic(target, data, force=True)
+            write_atomic(target, drafted.data, force=True)
+            drafted.written(str(target))
         except InputError as exc:
             result.invalid = True
             result.reasons.append(str(exc))
@@ -170,8 +190,8 @@ def draft_case(
             result.statuses[kind] = "failed"
             result.reasons.append(f"{kind}: unexpected {type(exc).__name__}: {exc}")
             continue
-        result.statuses[kind] = status
-        result.reasons.extend(f"{kind}: {r}" for r in reasons)
+        result.statuses[kind] = drafted.path
+        result.reasons.extend(f"{kind}: {r}" for r in drafted.reasons)
     return result
 
 

@@ -434,9 +434,7 @@ def collect(
     folders = {path: out / e["folder"] for path, e in entries.items()}
     current = threading.local()  # a thread drafts one case's kinds in a row: parse it once
 
-    def produce(
-        source: Path, kind: Kind, submitted: bytes
-    ) -> tuple[bytes, batching.Status, Sequence[str]]:
+    def produce(source: Path, kind: Kind, submitted: bytes) -> pipeline.Produced:
         entry = entries[source]
         if getattr(current, "source", None) != source:
             case = pipeline.load_case(entry["path"], config, submitted.decode("utf-8"))
@@ -461,7 +459,7 @@ def collect(
         produced = pipeline.produce(
             current.request, kind, fmt, str(target), first=given, client=client
         )
-        return produced.data, produced.path, produced.reasons
+        return produced
 
     paths = list(entries)
     results = batching.run(

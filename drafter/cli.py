@@ -550,13 +550,13 @@ def batch_run(
         request: pipeline.Request = current.request
         return request
 
-    def produce(source: Path, kind: Kind, case_bytes: bytes) -> tuple[bytes, Any, tuple[str, ...]]:
+    def produce(source: Path, kind: Kind, case_bytes: bytes) -> pipeline.Produced:
         request = request_for(source, case_bytes)
         target = str(folders[source] / f"{kind}{EXTENSIONS[fmt]}")
         produced = pipeline.produce(request, kind, fmt, target, client=client)
         if verbose and produced.summary:
             click.echo(f"drafter: {source.name}: {produced.summary}", err=True)
-        return produced.data, produced.path, produced.reasons
+        return produced
 
     folders = batching.folders_for(paths, folder)
     processes = batching.worker_processes(jobs, len(paths))

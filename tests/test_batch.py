@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from drafter import batch
+from drafter import batch, history
 from drafter.cli import cli
 from drafter.drafts import Kind
 from drafter.errors import DrafterError
+from drafter.pipeline import Produced
 from tests.conftest import SHARED_CASES
 
 SETTINGS = {"format": "text", "llm": None}
@@ -45,9 +46,7 @@ class Recorder:
         self.active = 0
         self.peak = 0
 
-    def __call__(
-        self, source: Path, kind: Kind, case_bytes: bytes
-    ) -> tuple[bytes, batch.Status, tuple[str, ...]]:
+    def __call__(self, source: Path, kind: Kind, case_bytes: bytes) -> Produced:
         with self.lock:
             if self.crash_after is not None and len(self.calls) >= self.crash_after:
                 raise SystemExit("simulated crash")  # not an Exception: like the process dying
@@ -58,7 +57,7 @@ class Recorder:
             time.sleep(0.01)
             if source.stem in self.fail:
                 raise DrafterError("the model's reply was cut off (finish_reason=length)")
-            return f"{source.stem} {kind}\n".encode(), "model", ()
+            return Produced(f"{source.stem} {kind}\n".encode(), path="model")
         finally:
             with self.lock:
                 self.active -= 1
@@ -123,14 +122,12 @@ def test_changed_case_or_settings_are_redrafted(tmp_path: Path) -> None:
     assert len(other.calls) == 6
 
 
-def _pid_produce(
-    source: Path, kind: Kind, case_bytes: bytes
-) -> tuple[bytes, batch.Status, tuple[str, ...]]:
+def _pid_produce(source: Path, kind: Kind, case_bytes: bytes) -> Produced:
     """Drafts that say which process made them; case03 kills its worker."""
     if source.stem == "case03":
         os._exit(3)  # like a worker killed by the OOM killer: no exception, no cleanup
     time.sleep(0.01)
-    return f"{source.stem} {kind} {os.getpid()}\n".encode(), "model", ()
+    return Produced(f"{source.stem} {kind} {os.getpid()}\n".encode(), path="model")
 
 
 needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork")
@@ -312,3 +309,6 @@ def test_cli_big_batch_spreads_over_worker_processes(
     assert "case07.yaml" in result.stdout
     assert len(list(out.glob("*/email.txt"))) == 39
     assert not multiprocessing.active_children()
+    logged = history.list_entries(limit=100)  # written by every worker into one log
+    assert sorted(e.case_path for e in logged) == sorted(str(p) for p in paths if p != paths[7])
+    assert all(e.path == "template" and e.calls == 1 and e.written for e in logged)

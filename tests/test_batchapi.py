@@ -348,6 +348,7 @@ def test_expired_batch_collects_partial_results_and_repairs_through_the_chat_api
     assert one_call is not None
     hospital_entry = logged[shared_case("hospital-overstock").account]
     assert hospital_entry.cost == pytest.approx(one_call / 2 + one_call)  # batch + repair
+    assert all(e.written for e in logged.values())  # the files were written: no "recover" mark
     assert logged[shared_case("missed-deliveries").account].cost == 0
     assert (
         by_name["hospital-overstock"]
