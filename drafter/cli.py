@@ -503,7 +503,8 @@ def batch_run(
     as a direct run does.
 
     \b
-    Exit codes: 0 all drafted; 1 some case failed; 2 some case file is invalid.
+    Exit codes: 0 all drafted; 1 some case failed; 2 some case file is invalid;
+    130 interrupted (Ctrl-C): finished drafts are kept, rerun to resume.
     """
     import threading
 
