@@ -17,11 +17,12 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from drafter import __version__
 from drafter.casefile import read_bytes
@@ -32,6 +33,8 @@ from drafter.output import EXTENSIONS, Format, write_atomic
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
+
+T = TypeVar("T")
 
 MANIFEST = ".drafter.json"
 CASE_SUFFIXES = (".yaml", ".yml")
@@ -94,6 +97,22 @@ class Drafted(Protocol):
 Produce = Callable[[Path, Kind, bytes], Drafted]
 """Draft one artifact of one case file, given the file's bytes as hashed for its resume key
 (so the draft and the key always describe the same content)."""
+
+
+def per_case(build: Callable[[Path, bytes], T]) -> Callable[[Path, bytes], T]:
+    """``build(source, case_bytes)``, made once per case: :func:`draft_case` drafts a case's
+    kinds in a row on one thread, so keeping the last value per thread parses each case once
+    and holds one case per thread, however long the batch."""
+    current = threading.local()
+
+    def cached(source: Path, case_bytes: bytes) -> T:
+        if getattr(current, "source", None) != source:
+            current.value = build(source, case_bytes)
+            current.source = source
+        value: T = current.value
+        return value
+
+    return cached
 
 
 def find_cases(specs: Iterable[str]) -> list[Path]:

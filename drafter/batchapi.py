@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -432,23 +431,24 @@ def collect(
 
     entries = {Path(e["path"]): e for e in state["cases"] if "invalid" not in e}
     folders = {path: out / e["folder"] for path, e in entries.items()}
-    current = threading.local()  # a thread drafts one case's kinds in a row: parse it once
+
+    def build_request(source: Path, submitted: bytes) -> pipeline.Request:
+        path = entries[source]["path"]
+        return pipeline.Request.of(
+            config,
+            pipeline.load_case(path, config, submitted.decode("utf-8")),
+            path,
+            tone=recorded["tone"],
+            templates_dir=templates,
+            llm=settings,
+            log=log,
+            redact=recorded["redact"],
+        )
+
+    request_for = batching.per_case(build_request)
 
     def produce(source: Path, kind: Kind, submitted: bytes) -> pipeline.Produced:
         entry = entries[source]
-        if getattr(current, "source", None) != source:
-            case = pipeline.load_case(entry["path"], config, submitted.decode("utf-8"))
-            current.request = pipeline.Request.of(
-                config,
-                case,
-                entry["path"],
-                tone=recorded["tone"],
-                templates_dir=templates,
-                llm=settings,
-                log=log,
-                redact=recorded["redact"],
-            )
-            current.source = source
         custom_id = entry["requests"].get(kind)
         given: Given = (
             replies.get(custom_id, missing)
@@ -456,10 +456,9 @@ def collect(
             else entry["unsent"].get(kind, f"{kind} was not submitted")
         )
         target = folders[source] / f"{kind}{EXTENSIONS[fmt]}"
-        produced = pipeline.produce(
-            current.request, kind, fmt, str(target), first=given, client=client
+        return pipeline.produce(
+            request_for(source, submitted), kind, fmt, str(target), first=given, client=client
         )
-        return produced
 
     paths = list(entries)
     results = batching.run(

@@ -506,8 +506,6 @@ def batch_run(
     Exit codes: 0 all drafted; 1 some case failed; 2 some case file is invalid;
     130 interrupted (Ctrl-C): finished drafts are kept, rerun to resume.
     """
-    import threading
-
     from drafter import batch as batching
     from drafter import pipeline
     from drafter.casefile import decode, read_bytes
@@ -532,24 +530,19 @@ def batch_run(
 
         client = make_client(llm)
 
-    current = threading.local()  # a thread drafts one case's kinds in a row: parse it once
+    def build_request(source: Path, case_bytes: bytes) -> pipeline.Request:
+        return pipeline.Request.of(
+            config,
+            pipeline.load_case(str(source), config, text=decode(str(source), case_bytes)),
+            str(source),
+            tone=tone,
+            templates_dir=templates_dir,
+            llm=llm,
+            log=not no_log,
+            redact=redact,
+        )
 
-    def request_for(source: Path, case_bytes: bytes) -> pipeline.Request:
-        if getattr(current, "source", None) != source:
-            text = decode(str(source), case_bytes)
-            current.request = pipeline.Request.of(
-                config,
-                pipeline.load_case(str(source), config, text=text),
-                str(source),
-                tone=tone,
-                templates_dir=templates_dir,
-                llm=llm,
-                log=not no_log,
-                redact=redact,
-            )
-            current.source = source
-        request: pipeline.Request = current.request
-        return request
+    request_for = batching.per_case(build_request)
 
     def produce(source: Path, kind: Kind, case_bytes: bytes) -> pipeline.Produced:
         request = request_for(source, case_bytes)
@@ -563,7 +556,7 @@ def batch_run(
     processes = batching.worker_processes(jobs, len(paths))
     if processes > 1:  # fill the caches every draft uses once, before the workers fork
         with contextlib.suppress(InputError):  # an invalid first case is reported below
-            pipeline.warm(request_for(paths[0], read_bytes(str(paths[0]))[1]), kinds or KINDS)
+            pipeline.warm(build_request(paths[0], read_bytes(str(paths[0]))[1]), kinds or KINDS)
     with click.progressbar(
         length=len(paths), label="drafting", file=sys.stderr, show_pos=True
     ) as bar:

@@ -278,13 +278,12 @@ def prepare(kind: Kind, case: Case, settings: LLMSettings) -> Prepared:
     """
     messages = build_messages(kind, case)
     budget = settings.max_prompt_tokens
-    schema_text = _response_schema_json(kind)
-    if budget is None or tokens.at_most(messages, extra=schema_text) <= budget:
+    if budget is None or tokens.at_most(messages, extra=_response_schema_json(kind)) <= budget:
         return Prepared(messages, ())
     counts: list[tokens.TokenCount] = []
 
     def counted(c: Case) -> int:
-        counts.append(tokens.count_messages(build_messages(kind, c), settings.model, schema_text))
+        counts.append(count_prompt(kind, build_messages(kind, c), settings.model))
         return counts[-1].tokens
 
     case, notices = tokens.fit_case(case, budget, counted)

@@ -220,6 +220,23 @@ def test_processes_are_used_only_for_big_batches_on_linux(monkeypatch: pytest.Mo
     assert batch.worker_processes(16, 2000) == 1
 
 
+def test_per_case_builds_once_per_case_and_holds_one_per_thread() -> None:
+    built: list[str] = []
+
+    def build(source: Path, case_bytes: bytes) -> str:
+        built.append(source.name)
+        return case_bytes.decode()
+
+    request_for = batch.per_case(build)
+    for _kind in KINDS:  # as draft_case asks, once per kind
+        assert request_for(Path("a.yaml"), b"A") == "A"
+    assert request_for(Path("b.yaml"), b"B") == "B"
+    other = threading.Thread(target=request_for, args=(Path("b.yaml"), b"B"))
+    other.start()
+    other.join()
+    assert built == ["a.yaml", "b.yaml", "b.yaml"]  # the other thread builds its own
+
+
 def test_find_cases_takes_files_globs_and_folders(tmp_path: Path) -> None:
     paths = _cases(tmp_path, 3)
     (tmp_path / "cases" / "notes.txt").write_text("x", encoding="utf-8")
