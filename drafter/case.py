@@ -1,4 +1,7 @@
-"""The case file model: one damaged customer relationship (CASE_FORMAT.md, version 1)."""
+"""The case file model: one damaged customer relationship (case format version 2).
+
+Version 1 files are valid version 2 files: version 2 only adds optional fields.
+"""
 
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Tone = Literal["warm", "formal", "direct"]
 Status = Literal["done", "in_progress", "planned"]
 Support = Annotated[Literal["yes", "no", "unknown"], BeforeValidator(_yes_no)]
+Situation = Literal["incident", "lost", "deal", "personal"]
 
 
 class _Model(BaseModel):
@@ -60,6 +64,14 @@ class Customer(_Model):
     name: Line
     title: Line | None = None
     email: Email | None = None
+    salutation: Line | None = Field(
+        default=None, description="How greetings address them, e.g. 'Dr. Whitfield', '田中様'."
+    )
+    new_in_role: bool = Field(default=False, description="They took the role after the failures.")
+    refuses_to_meet: bool = Field(default=False, description="They have refused to meet us.")
+    manager: Line | None = Field(
+        default=None, description="Who is above them, e.g. 'Ellen Cho, COO'."
+    )
 
 
 class Sender(_Model):
@@ -102,10 +114,47 @@ class ValueAtStake(_Model):
     notes: Text | None = None
 
 
+class Handover(_Model):
+    """The colleague who takes the account over."""
+
+    name: Line
+    title: Line | None = None
+    email: Email | None = None
+
+
+class Meeting(_Model):
+    """The clear-the-air meeting."""
+
+    minutes: Annotated[int, Field(gt=0, le=24 * 60)] | None = None
+    when: Text | None = Field(default=None, description="Free text or a date.")
+    where: Text | None = None
+
+
+class AgreedStep(_Model):
+    """One next step both sides agreed in the meeting."""
+
+    step: Text
+    owner: Line | None = None
+    by: IsoDate | None = None
+
+
+class AfterMeeting(_Model):
+    """What the meeting produced: the material of the follow-up email."""
+
+    held: IsoDate | None = None
+    heard: list[Text] = Field(default_factory=list)
+    agreed: list[AgreedStep] = Field(default_factory=list)
+    next_contact: IsoDate | None = None
+
+
 class Escalation(_Model):
     """What the escalation note asks of senior management."""
 
     to: Line | None = Field(default=None, description="Who decides, e.g. 'Mark Olsen, VP Sales'.")
+    to_email: Email | None = None
+    cost: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = Field(
+        default=None, description="Estimated cost of the recovery, in the case's currency."
+    )
     needs: list[Text] = Field(default_factory=list)
     decide_by: IsoDate | None = None
     management_support: Support = "unknown"
@@ -114,7 +163,8 @@ class Escalation(_Model):
 class Case(_Model):
     """One damaged customer relationship: what went wrong, what changed, what is at stake."""
 
-    version: Literal[1] = 1
+    version: Literal[1, 2] = 2
+    situation: Situation = "incident"
     account: Line
     customer: Customer
     sender: Sender
@@ -126,6 +176,9 @@ class Case(_Model):
     relationship_years: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     give_first: list[Text] = Field(default_factory=list)
     ask: Text | None = None
+    handover_to: Handover | None = None
+    meeting: Meeting | None = None
+    after_meeting: AfterMeeting | None = None
     escalation: Escalation | None = None
     competitor: Text | None = None
     tone: Tone = "warm"
@@ -133,6 +186,18 @@ class Case(_Model):
 
 FIELD_NAMES: dict[str, frozenset[str]] = {
     model.__name__: frozenset(model.model_fields)
-    for model in (Case, Customer, Sender, Failure, Change, ValueAtStake, Escalation)
+    for model in (
+        Case,
+        Customer,
+        Sender,
+        Failure,
+        Change,
+        ValueAtStake,
+        Escalation,
+        Handover,
+        Meeting,
+        AgreedStep,
+        AfterMeeting,
+    )
 }
 """Known keys per model, for 'did you mean' suggestions."""

@@ -771,7 +771,7 @@ def schema() -> None:
     doc = Case.model_json_schema()
     doc = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "drafter case file, version 1",
+        "title": "drafter case file, version 2",
         **doc,
     }
     # the user's config may supply the sender, so editors must not demand it

@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 
 from drafter.advice import recommend
-from drafter.case import Case
+from drafter.case import Case, Customer
 from drafter.drafts import Draft, Kind, Party
 from drafter.errors import InputError
 from drafter.resources import resource_dir
@@ -50,9 +50,31 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
+_TITLES = frozenset("mr mrs ms mx miss dr prof professor sir dame rev fr".split())
+"""Honorifics that may open a name ("Dr. Dana Whitfield"), compared without the full stop."""
+
+
+def _is_title(word: str) -> bool:
+    return word.rstrip(".").lower() in _TITLES
+
+
 def first_name(name: str) -> str:
-    """The first word of a name, for a warm greeting."""
-    return name.split()[0] if name.split() else name
+    """The first word of a name after any title, for a warm greeting ("Dr. Dana Lee" → "Dana")."""
+    words = name.split()
+    given = [w for i, w in enumerate(words) if not (i < len(words) - 1 and _is_title(w))]
+    return given[0] if given else name
+
+
+def addressed(customer: Customer, tone: str) -> str:
+    """How a greeting addresses the customer: their salutation when the case gives one, else
+    title and surname for a titled name ("Dr. Whitfield"), else the first name (the full name
+    in a formal tone); never a bare title."""
+    if customer.salutation:
+        return customer.salutation
+    words = customer.name.split()
+    if len(words) > 1 and _is_title(words[0]):
+        return f"{words[0]} {words[-1]}"
+    return customer.name if tone == "formal" else first_name(customer.name)
 
 
 def sentence(text: str) -> str:
@@ -89,6 +111,7 @@ FILTERS = {
     "longdate": longdate,
     "number": number,
     "first_name": first_name,
+    "addressed": addressed,
     "sentence": sentence,
     "unsentence": unsentence,
     "lcfirst": lcfirst,
