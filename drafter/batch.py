@@ -1,25 +1,31 @@
 """Draft many cases at once: bounded concurrency, resumable, one failure never stops the rest.
 
-Each case gets a folder ``OUT/<case name>/`` holding its drafts and a small manifest
-(``.drafter.json``) that records, per artifact, a key hashing the case file's bytes and
-every setting that shapes the draft. A rerun skips an artifact whose key matches and whose
-file exists, so a batch stopped by Ctrl-C or a crash resumes without redoing paid work.
-The manifest entry is written before the draft file: a crash between the two leaves a
-missing file, which the rerun drafts again; drafts are written atomically, never half.
+Each case gets a folder ``OUT/<case name>/`` (a sanitised, unique name: see
+:func:`folders_for`) holding its drafts and a small manifest (``.drafter.json``) that
+records, per artifact, a key hashing the case file's bytes and every setting that shapes
+the draft, the file written and a hash of its bytes. The manifest entry is written after
+the draft, both atomically, so a rerun skips exactly the drafts that are on disk for that
+content and those settings; a crash between the two redrafts one artifact, never keeps a
+stale one. One batch at a time holds ``OUT/.drafter.lock``; temporary files left by a
+killed run are removed by the next one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import glob
 import hashlib
 import json
 import os
+import queue
+import re
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
@@ -27,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from drafter import __version__
 from drafter.casefile import read_bytes
 from drafter.drafts import Kind
-from drafter.errors import DrafterError, InputError
+from drafter.errors import DrafterError, InputError, OutputError
 from drafter.output import EXTENSIONS, Format, write_atomic
 
 if TYPE_CHECKING:
@@ -37,7 +43,15 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 MANIFEST = ".drafter.json"
+LOCK = ".drafter.lock"
 CASE_SUFFIXES = (".yaml", ".yml")
+NAME_BYTES = 80
+"""The longest folder name taken from a case file's name, in UTF-8 bytes."""
+_SUFFIX_LENGTHS = (8, 16, 64)
+"""Lengths of the path hash that tells clashing folder names apart, tried in turn."""
+_UNSAFE = re.compile(r"[^\w.\- ]+")
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp(\.old)?")
+"""What :func:`drafter.output.write_atomic` leaves behind when its process is killed."""
 
 Status = Literal["model", "repaired", "template", "skipped", "invalid", "failed"]
 STATUS_LABELS: dict[Status, str] = {
@@ -117,7 +131,7 @@ def per_case(build: Callable[[Path, bytes], T]) -> Callable[[Path, bytes], T]:
 
 def find_cases(specs: Iterable[str]) -> list[Path]:
     """Case files named by paths, globs or folders (``*.yaml``/``*.yml`` inside), in order."""
-    found: dict[Path, None] = {}
+    found: dict[Path, Path] = {}
     for spec in specs:
         path = Path(spec)
         if path.is_dir():
@@ -128,21 +142,56 @@ def find_cases(specs: Iterable[str]) -> list[Path]:
             matches = sorted(Path(p) for p in glob.glob(spec, recursive=True))
             if not matches:
                 raise InputError(f"{spec}: no such file, and no case files match it.")
-        found.update(dict.fromkeys(m for m in matches if m.is_file()))
+        for match in matches:
+            if match.is_file():
+                found.setdefault(match.resolve(), match)  # one file named twice: drafted once
     if not found:
         raise InputError("no case files found in " + ", ".join(specs) + ".")
-    return list(found)
+    return list(found.values())
+
+
+def folder_name(stem: str) -> str:
+    """A safe folder name from a case file's name: letters, digits, ``_ - . `` and spaces
+    only (no separators, control characters or leading dots, so never ``.`` or ``..``),
+    at most :data:`NAME_BYTES` long; ``case`` when nothing is left."""
+    name = _UNSAFE.sub("-", unicodedata.normalize("NFC", stem)).lstrip(". -")
+    name = name.encode()[:NAME_BYTES].decode(errors="ignore").rstrip(". ")
+    return name or "case"
 
 
 def folders_for(cases: Sequence[Path], out: Path) -> dict[Path, Path]:
-    """One output folder per case, named after the file; clashing names get the parent's."""
-    stems: dict[str, int] = {}
-    for case in cases:
-        stems[case.stem] = stems.get(case.stem, 0) + 1
-    return {
-        case: out / (case.stem if stems[case.stem] == 1 else f"{case.parent.name}-{case.stem}")
-        for case in cases
-    }
+    """One folder in ``out`` per case, named by :func:`folder_name`, unique and stable.
+
+    Names that clash (ignoring case, as macOS and Windows do) get a hash of the case file's
+    full path appended, longer until none clash; the result depends only on the set of
+    cases, never their order, so rerunning the same command finds the same folders.
+    """
+    levels = dict.fromkeys(cases, 0)
+    while True:
+        names = {case: _named(case, level) for case, level in levels.items()}
+        by_name: dict[str, list[Path]] = {}
+        for case, name in names.items():
+            by_name.setdefault(name.casefold(), []).append(case)
+        clashing = [c for group in by_name.values() if len(group) > 1 for c in group]
+        if not clashing or all(levels[c] == len(_SUFFIX_LENGTHS) for c in clashing):
+            return {case: out / name for case, name in names.items()}
+        for case in clashing:
+            levels[case] = min(levels[case] + 1, len(_SUFFIX_LENGTHS))
+
+
+def _named(case: Path, level: int) -> str:
+    """The folder name for ``case`` at disambiguation ``level`` (0: no suffix)."""
+    name = folder_name(case.stem)
+    if not level:
+        return name
+    digest = hashlib.sha256(os.fsencode(case.resolve())).hexdigest()
+    return f"{name}-{digest[: _SUFFIX_LENGTHS[level - 1]]}"
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Whether ``path``, symbolic links followed, lies within the resolved ``root``."""
+    resolved = path.resolve()
+    return resolved != root and resolved.is_relative_to(root)
 
 
 def job_key(case_bytes: bytes, kind: Kind, settings: dict[str, Any]) -> str:
@@ -162,6 +211,76 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _sha256(path: Path) -> str | None:
+    """The hash of ``path``'s bytes, or None when it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _done(folder: Path, entry: object, key: str | None = None, file: str | None = None) -> bool:
+    """Whether a manifest ``entry`` names a draft that is on disk, byte for byte, and (when
+    given) was made for that ``key`` (content and settings) into that ``file``."""
+    if not isinstance(entry, dict) or key not in (None, entry.get("key")):
+        return False
+    name = entry.get("file")
+    if not isinstance(name, str) or file not in (None, name) or not _plain(name):
+        return False
+    digest = entry.get("sha256")
+    return isinstance(digest, str) and _sha256(folder / name) == digest
+
+
+def _plain(name: str) -> bool:
+    """Whether ``name`` is a file name in its folder: no separators, not hidden."""
+    return name == Path(name).name and not name.startswith(".")
+
+
+def kept(folders: Iterable[Path]) -> int:
+    """How many finished drafts the manifests in ``folders`` vouch for."""
+    return sum(
+        _done(folder, entry) for folder in folders for entry in _read_manifest(folder).values()
+    )
+
+
+def _clean(folder: Path) -> None:
+    """Remove the temporary files a killed run left in ``folder`` (its own, by name)."""
+    with contextlib.suppress(OSError):
+        for leftover in folder.glob(".*.tmp*"):
+            if _TEMPORARY.fullmatch(leftover.name):
+                leftover.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Hold ``out/.drafter.lock`` while the body runs: a second batch on the same folder is
+    refused with :class:`OutputError`. The lock goes with the process, however it ends."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = open(out / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 (held, then closed)
+    except OSError as exc:
+        raise OutputError(f"cannot use {out} for drafts: {exc.strerror or exc}.") from None
+    with handle:
+        if sys.platform != "win32":
+            import fcntl
+
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise OutputError(
+                    f"{out} is in use by another drafter batch (process {holder}); wait for "
+                    "it to finish, or choose another -o DIR. Nothing was drafted."
+                ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        _clean(out)
+        yield
+
+
 def draft_case(
     source: Path,
     folder: Path,
@@ -170,13 +289,20 @@ def draft_case(
     settings: dict[str, Any],
     produce: Produce,
     case_bytes: bytes | None = None,
+    *,
+    root: Path,
+    stop: threading.Event | None = None,
 ) -> CaseResult:
     """Draft every artifact of one case that is not already done; never raises.
 
     ``case_bytes``: the case file's content as read earlier (the Batch API drafts against
-    what it submitted); by default the file is read now.
+    what it submitted); by default the file is read now. ``root``: the resolved batch
+    folder, which every file written must lie in. ``stop``: once set, no new draft starts.
     """
     result = CaseResult(source=source, folder=folder)
+    if not _inside(root, folder):
+        result.reasons.append(f"its folder {folder} is outside {root}; nothing was written")
+        return result
     if case_bytes is None:
         try:
             _, case_bytes = read_bytes(str(source))
@@ -184,18 +310,25 @@ def draft_case(
             result.invalid = True
             result.reasons.append(str(exc))
             return result
+    _clean(folder)
     manifest = _read_manifest(folder)
     for kind in kinds:
         key = job_key(case_bytes, kind, settings)
         target = folder / f"{kind}{EXTENSIONS[fmt]}"
-        if manifest.get(kind) == key and target.exists():
+        if _done(folder, manifest.get(kind), key, target.name):
             result.statuses[kind] = "skipped"
             continue
+        if stop is not None and stop.is_set():
+            break
         try:
             drafted = produce(source, kind, case_bytes)
-            manifest[kind] = key
-            write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2).encode(), force=True)
             write_atomic(target, drafted.data, force=True)
+            manifest[kind] = {
+                "key": key,
+                "file": target.name,
+                "sha256": hashlib.sha256(drafted.data).hexdigest(),
+            }
+            write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2).encode(), force=True)
             drafted.written(str(target))
         except InputError as exc:
             result.invalid = True
@@ -257,18 +390,23 @@ def run(
     :func:`worker_processes`) the cases are dealt round-robin to that many forked workers,
     each running its share of the jobs as threads; ``produce`` and everything it uses are
     inherited by the fork, so build them (and warm their caches) before calling.
+
+    Holds ``out``'s lock (see :func:`locked`) throughout. On KeyboardInterrupt, drafts in
+    flight are abandoned: threads are left to die with the process, workers are stopped.
     """
     folders = folders or folders_for(cases, out)
-    job = _Job(folders, kinds, fmt, settings, produce, contents or {})
-    if processes > 1 and len(cases) > processes:
-        return _run_processes(job, cases, jobs, processes, progress)
-    return _run_threads(job, cases, jobs, progress)
+    with locked(out):
+        job = _Job(out.resolve(), folders, kinds, fmt, settings, produce, contents or {})
+        if processes > 1 and len(cases) > processes:
+            return _run_processes(job, cases, jobs, processes, progress)
+        return _run_threads(job, cases, jobs, progress)
 
 
 @dataclass(frozen=True)
 class _Job:
     """What every case of a batch is drafted with."""
 
+    root: Path
     folders: Mapping[Path, Path]
     kinds: Sequence[Kind]
     fmt: Format
@@ -276,7 +414,7 @@ class _Job:
     produce: Produce
     contents: Mapping[Path, bytes]
 
-    def __call__(self, case: Path) -> CaseResult:
+    def __call__(self, case: Path, stop: threading.Event) -> CaseResult:
         return draft_case(
             case,
             self.folders[case],
@@ -285,6 +423,8 @@ class _Job:
             self.settings,
             self.produce,
             self.contents.get(case),
+            root=self.root,
+            stop=stop,
         )
 
 
@@ -294,20 +434,46 @@ def _run_threads(
     jobs: int,
     progress: Callable[[CaseResult], None] | None,
 ) -> list[CaseResult]:
-    """Draft ``cases`` on ``jobs`` threads of this process."""
+    """Draft ``cases`` on ``jobs`` daemon threads of this process.
+
+    Daemon threads, so an interrupted batch never waits for a request in flight: they
+    start no new draft once stopped, and die with the process."""
+    todo: queue.SimpleQueue[Path] = queue.SimpleQueue()
+    for case in cases:
+        todo.put(case)
+    finished: queue.SimpleQueue[CaseResult | BaseException] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def work() -> None:
+        while not stop.is_set():
+            try:
+                case = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                finished.put(job(case, stop))
+            except BaseException as exc:  # e.g. SystemExit: the main thread re-raises it
+                finished.put(exc)
+                return
+
+    for i in range(min(max(1, jobs), len(cases))):
+        threading.Thread(target=work, name=f"drafter-{i + 1}", daemon=True).start()
     results: dict[Path, CaseResult] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="drafter")
     try:
-        futures = {pool.submit(job, case): case for case in cases}
-        for future in as_completed(futures):
-            result = future.result()
-            results[futures[future]] = result
+        for _ in cases:
+            item = finished.get()
+            if isinstance(item, BaseException):
+                raise item
+            results[item.source] = item
             if progress:
-                progress(result)
+                progress(item)
     finally:
-        # On Ctrl-C: drop queued cases, let running ones finish their atomic writes.
-        pool.shutdown(wait=True, cancel_futures=True)
+        stop.set()
     return [results[c] for c in cases if c in results]
+
+
+STOP_GRACE = 1.0
+"""Seconds a stopped worker process gets to exit after SIGTERM before SIGKILL."""
 
 
 def _run_processes(
@@ -325,26 +491,32 @@ def _run_processes(
     ctx = multiprocessing.get_context("fork")
     threads = -(-jobs // processes)
     workers: dict[Connection, tuple[BaseProcess, list[Path]]] = {}
-    gc.freeze()  # the workers' collector leaves the parent's objects (and their pages) alone
+    everyone: list[BaseProcess] = []
+    # Ctrl-C waits until each worker ignores it; the collector leaves the parent's objects
+    # (and their pages) alone in the workers.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    gc.freeze()
     try:
         for i in range(processes):
             shard = list(cases[i::processes])
             receiver, sender = ctx.Pipe(duplex=False)
             worker = ctx.Process(
                 target=_worker,
-                args=(job, shard, threads, sender),
+                args=(job, shard, threads, sender, os.getpid()),
                 name=f"drafter-{i + 1}",
                 daemon=True,
             )
             worker.start()
+            everyone.append(worker)
             sender.close()
             workers[receiver] = (worker, shard)
     finally:
         gc.unfreeze()
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     results: dict[Path, CaseResult] = {}
 
-    def receive(report: Callable[[CaseResult], None] | None, timeout: float | None = None) -> None:
-        for conn in wait(list(workers), timeout):
+    def receive() -> None:
+        for conn in wait(list(workers)):
             assert isinstance(conn, Connection)
             try:
                 result = conn.recv()
@@ -357,31 +529,48 @@ def _run_processes(
                         lost.reasons.append(
                             f"its worker process stopped (exit code {stopped.exitcode})"
                         )
-                        if report:
-                            report(lost)
+                        if progress:
+                            progress(lost)
                 continue
             results[result.source] = result
-            if report:
-                report(result)
+            if progress:
+                progress(result)
 
     try:
         while workers:
-            receive(progress)
-    except KeyboardInterrupt:
-        for running, _ in workers.values():
-            running.terminate()  # it finishes the drafts it has started, then exits
-        while workers:
-            receive(None, timeout=0.1)
+            receive()
+    except BaseException:
+        _stop(everyone)
         raise
     return [results[c] for c in cases if c in results]
 
 
-def _worker(job: _Job, cases: list[Path], threads: int, conn: Connection) -> None:
+def _stop(workers: Sequence[BaseProcess]) -> None:
+    """SIGTERM every worker still running, SIGKILL any left after :data:`STOP_GRACE`."""
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()  # it starts no new draft, and exits
+    deadline = time.monotonic() + STOP_GRACE
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    for worker in workers:
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+
+
+PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal this process gets when its parent dies."""
+
+
+def _worker(job: _Job, cases: list[Path], threads: int, conn: Connection, parent: int) -> None:
     """A forked worker: draft ``cases`` on ``threads`` threads, sending each result home.
 
-    Ctrl-C reaches the whole process group; the parent alone decides, and stops workers
-    with SIGTERM, which here means "finish what you started and leave".
+    It dies with its parent, however the parent dies (even ``kill -9``). Ctrl-C reaches the
+    whole process group; the parent alone decides, and stops workers with SIGTERM, which
+    here means "start nothing new and leave"; drafts in flight are abandoned.
     """
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -392,6 +581,18 @@ def _worker(job: _Job, cases: list[Path], threads: int, conn: Connection) -> Non
         conn.close()
 
 
+def _die_with(parent: int) -> None:
+    """Have the kernel SIGKILL this process when ``parent`` dies; exit now if it already has.
+
+    (Strictly, when the thread that forked it ends: :func:`run` forks from its caller's.)
+    """
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -399,14 +600,15 @@ def _interrupt(signum: int, frame: object) -> None:
 def summary_table(results: Sequence[CaseResult], width: int | None = None) -> str:
     """A plain table: case, outcome, reasons; then the counts."""
     width = width or int(os.environ.get("COLUMNS", "100"))
-    name_w = min(max((len(r.source.name) for r in results), default=4), 40)
+    names = [_printable(r.source.name) for r in results]
+    name_w = min(max(map(len, names), default=4), 40)
     lines = [f"{'case':<{name_w}}  {'outcome':<16}  reasons"]
-    for r in results:
-        reason = " ".join("; ".join(r.reasons).split()) or "-"
+    for r, name in zip(results, names, strict=True):
+        reason = _printable(" ".join("; ".join(r.reasons).split())) or "-"
         room = max(20, width - name_w - 20)
         if len(reason) > room:
             reason = reason[: room - 1] + "…"
-        lines.append(f"{r.source.name[:name_w]:<{name_w}}  {STATUS_LABELS[r.status]:<16}  {reason}")
+        lines.append(f"{name[:name_w]:<{name_w}}  {STATUS_LABELS[r.status]:<16}  {reason}")
     counts: dict[str, int] = {}
     for r in results:
         counts[STATUS_LABELS[r.status]] = counts.get(STATUS_LABELS[r.status], 0) + 1
@@ -415,3 +617,8 @@ def summary_table(results: Sequence[CaseResult], width: int | None = None) -> st
         ", ".join(f"{n} {label}" for label, n in counts.items()) + f" ({len(results)} cases)"
     )
     return "\n".join(lines)
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters shown as ``?``: a file name never drives the terminal."""
+    return "".join(c if c.isprintable() else "?" for c in text)

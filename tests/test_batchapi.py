@@ -212,7 +212,8 @@ def test_round_trip_submit_status_collect(
         assert (out / name / "email.txt").read_bytes() == expected
     for path, entry in zip(paths, entries, strict=False):
         manifest = json.loads((out / path.stem / MANIFEST).read_text(encoding="utf-8"))
-        assert manifest["email"] == job_key(entry["text"].encode(), "email", state["fingerprint"])
+        key = job_key(entry["text"].encode(), "email", state["fingerprint"])
+        assert manifest["email"]["key"] == key
     assert (out / batchapi.OUTPUT).exists() and (out / batchapi.ERRORS).exists()
     assert json.loads((out / batchapi.STATE).read_text())["result"]["status"] == "completed"
 
