@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import sys
 import time
+import unicodedata
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import click
 
 from drafter.drafts import KINDS
-from drafter.errors import InputError
+from drafter.errors import InputError, OutputError
 
 if TYPE_CHECKING:
     from drafter.history import Entry
@@ -73,13 +75,10 @@ def list_command(limit: int, account: str | None, kind: str | None, as_json: boo
         return
     header = ("ID", "WHEN", "ACCOUNT", "KIND", "MODE/PATH", "MODEL", "TOKENS", "COST")
     rows = [header, *(_row(e) for e in entries)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
     numeric = {0, 6, 7}
     for row in rows:
-        cells = (
-            cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i])
-            for i, cell in enumerate(row)
-        )
+        cells = (_pad(cell, widths[i], right=i in numeric) for i, cell in enumerate(row))
         click.echo("  ".join(cells).rstrip())
     if any(e.lost for e in entries):
         click.echo("* never written: drafter log recover ID -o FILE", err=True)
@@ -104,9 +103,36 @@ def _when(started: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     return time.strftime(fmt, time.localtime(started))
 
 
+def _char_width(char: str) -> int:
+    """Terminal columns ``char`` takes: 2 for wide East Asian, 0 for combining marks."""
+    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _width(text: str) -> int:
+    """Terminal columns ``text`` takes."""
+    return sum(map(_char_width, text))
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` columns, on the left when ``right``."""
+    fill = " " * (width - _width(text))
+    return fill + text if right else text + fill
+
+
 def _clip(text: str, width: int) -> str:
+    """``text`` on one line, cut to ``width`` columns with a trailing "…" when longer."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if _width(text) <= width:
+        return text
+    kept, used = [], 1  # room for the "…"
+    for char in text:
+        used += _char_width(char)
+        if used > width:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def _usd(cost: float | None) -> str:
@@ -234,7 +260,39 @@ def recover_command(entry_id: int, output: str | None, force: bool, body_only: b
             f"whatever {output}'s extension suggests",
             err=True,
         )
-    write_atomic(Path(output), data, force=force)
+    try:
+        write_atomic(Path(output), data, force=force)
+    except OutputError as exc:
+        raise OutputError(f"{exc} Draft {entry_id} is still in the history log.") from None
     if not body_only:
         history.mark_written(entry_id, output)
     click.echo(f"wrote {output} (draft {entry_id} from the history log)", err=True)
+
+
+def unwritten(exc: OutputError, ids: Mapping[str, int | None], logged: bool) -> OutputError:
+    """``exc`` (a failed write of the drafts ``ids``, kind → history id) saying where the
+    drafts are kept: their ids in the history log and how to write them again, or plainly
+    that they were not kept."""
+    kept = {kind: i for kind, i in ids.items() if i is not None}
+    lost = [kind for kind, i in ids.items() if i is None]
+    notes = []
+    if len(kept) == 1:
+        (entry_id,) = kept.values()
+        notes.append(
+            f"Draft {entry_id} is safe in the history log; write it again with: "
+            f"drafter log recover {entry_id} -o FILE"
+        )
+    elif kept:
+        listed = ", ".join(f"{i} ({kind})" for kind, i in kept.items())
+        notes.append(
+            f"Drafts {listed} are safe in the history log; write each again with: "
+            "drafter log recover ID -o FILE"
+        )
+    if lost:
+        many = len(lost) > 1
+        why = "is off" if not logged else f"could not record {'them' if many else 'it'}"
+        drafts = " and ".join(lost)
+        notes.append(
+            f"The {drafts} draft{'s were' if many else ' was'} not kept: the history log {why}."
+        )
+    return OutputError(" ".join([str(exc), *notes]))
