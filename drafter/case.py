@@ -9,7 +9,17 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from drafter.eml import ADDRESS_PATTERN, check_address
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -24,6 +34,27 @@ def _iso_date(value: Any) -> Any:
         except ValueError as exc:
             raise ValueError(f"{value.strip()!r} is not a real date ({exc})") from None
     raise ValueError("expected a date written as YYYY-MM-DD, e.g. 2026-12-15")
+
+
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def _decimal(value: Any) -> Any:
+    """A number written in plain decimal (``15000``, ``2.5``); not yes/no, hex or ``10:30``."""
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        return float(value)
+    if isinstance(value, bool | str):
+        raise ValueError("expected a number written in decimal, e.g. 15000 or 2.5")
+    return value
+
+
+def _version(value: Any) -> Any:
+    """The format version as a whole number: ``2``, not ``2.0`` or ``true``."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,3}", value.strip()):
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("expected the case format version as a whole number: 1 or 2")
+    return value
 
 
 def _yes_no(value: Any) -> Any:
@@ -43,14 +74,17 @@ Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pat
 
 Email = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
-    ),
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(check_address),
+    WithJsonSchema({"type": "string", "format": "email", "pattern": ADDRESS_PATTERN}),
 ]
+"""A plain ASCII address, checked as mail headers will read it (see ``check_address``)."""
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Tone = Literal["warm", "formal", "direct"]
 Status = Literal["done", "in_progress", "planned"]
 Support = Annotated[Literal["yes", "no", "unknown"], BeforeValidator(_yes_no)]
+Amount = Annotated[float, BeforeValidator(_decimal), Field(ge=0, allow_inf_nan=False)]
+"""A sum of money or a count of years: a decimal number, at least 0."""
 Situation = Literal["incident", "lost", "deal", "personal"]
 
 
@@ -106,7 +140,7 @@ class ValueAtStake(_Model):
 
     model_config = ConfigDict(coerce_numbers_to_str=False)
 
-    annual_value: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    annual_value: Amount
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = Field(
         default="USD", description="ISO 4217 code, e.g. USD, EUR."
     )
@@ -125,7 +159,7 @@ class Handover(_Model):
 class Meeting(_Model):
     """The clear-the-air meeting."""
 
-    minutes: Annotated[int, Field(gt=0, le=24 * 60)] | None = None
+    minutes: Annotated[int, BeforeValidator(_decimal), Field(gt=0, le=24 * 60)] | None = None
     when: Text | None = Field(default=None, description="Free text or a date.")
     where: Text | None = None
 
@@ -152,7 +186,7 @@ class Escalation(_Model):
 
     to: Line | None = Field(default=None, description="Who decides, e.g. 'Mark Olsen, VP Sales'.")
     to_email: Email | None = None
-    cost: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = Field(
+    cost: Amount | None = Field(
         default=None, description="Estimated cost of the recovery, in the case's currency."
     )
     needs: list[Text] = Field(default_factory=list)
@@ -163,7 +197,7 @@ class Escalation(_Model):
 class Case(_Model):
     """One damaged customer relationship: what went wrong, what changed, what is at stake."""
 
-    version: Literal[1, 2] = 2
+    version: Annotated[Literal[1, 2], BeforeValidator(_version)] = 2
     situation: Situation = "incident"
     account: Line
     customer: Customer
@@ -173,7 +207,7 @@ class Case(_Model):
     customer_words: Text | None = None
     what_changed: list[Change]
     value_at_stake: ValueAtStake
-    relationship_years: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    relationship_years: Amount | None = None
     give_first: list[Text] = Field(default_factory=list)
     ask: Text | None = None
     handover_to: Handover | None = None

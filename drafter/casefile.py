@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,12 @@ MAX_BYTES = 1_000_000
 MAX_NODES = 10_000
 """Largest number of YAML values after alias expansion (stops 'billion laughs')."""
 
+MAX_EXPANDED_CHARS = 2_000_000
+"""Most characters of text after alias expansion: one long text aliased 3,000 times is not."""
+
+MAX_DEPTH = 50
+"""Deepest nesting of lists and mappings; a case file is four levels deep."""
+
 STDIN = "-"
 
 
@@ -30,13 +37,26 @@ _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 
 class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """SafeLoader that keeps dates as text, so the model checks them and names the field."""
+    """SafeLoader that reads every plain scalar as the text written, except null and booleans.
+
+    YAML 1.1 turns ``10:30`` into 630, ``0123`` into 83 and ``2024-05-01`` into a date; here
+    they stay text, so text fields keep them exactly and number fields parse them (decimal only).
+    """
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", ["t", "T", "f", "F"]),
+    ("tag:yaml.org,2002:merge", r"^<<$", ["<"]),
+):
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+_Loader.yaml_constructors = {
+    tag: constructor
+    for tag, constructor in yaml.SafeLoader.yaml_constructors.items()
+    if tag is None or tag.rsplit(":", 1)[-1] in ("null", "bool", "str", "seq", "map")
 }
+"""Explicit tags such as ``!!int 0x10``, ``!!timestamp`` or ``!!set`` are refused."""
 
 
 class CaseFileError(InputError):
@@ -139,42 +159,73 @@ def _compose(text: str, source: str) -> yaml.MappingNode:
 
 
 def _check_nodes(root: yaml.Node, source: str) -> None:
-    """Reject alias bombs and duplicate keys before anything is built from the tree."""
-    sizes: dict[int, int] = {}
+    """Reject alias bombs, deep nesting and duplicate keys before anything is built."""
+    sizes: dict[int, tuple[int, int]] = {}
 
-    def size(node: yaml.Node) -> int:
+    def too_big(node: yaml.Node, what: str) -> CaseFileError:
+        return CaseFileError(
+            source,
+            [
+                f"line {node.start_mark.line + 1}: {what}; a case file never needs that "
+                "(check its YAML anchors `&` and aliases `*`)."
+            ],
+        )
+
+    def size(node: yaml.Node, depth: int) -> tuple[int, int]:
+        """``(values, characters)`` of ``node`` once every alias in it is expanded."""
         if id(node) in sizes:
             return sizes[id(node)]
-        sizes[id(node)] = 1  # guards against recursive aliases
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, int] = {}
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in seen:
-                        raise CaseFileError(
-                            source,
-                            [
-                                f"line {key.start_mark.line + 1}: field `{key.value}` appears "
-                                f"twice (first on line {seen[key.value]}); keep one."
-                            ],
-                        )
-                    seen[key.value] = key.start_mark.line + 1
-                total += size(key) + size(value)
-        elif isinstance(node, yaml.SequenceNode):
-            total += sum(size(item) for item in node.value)
-        if total > MAX_NODES:
+        if depth > MAX_DEPTH:
+            raise too_big(node, f"is nested more than {MAX_DEPTH} levels deep")
+        sizes[id(node)] = (1, 0)  # guards against recursive aliases
+        values, chars = 1, 0
+        if isinstance(node, yaml.ScalarNode):
+            chars = len(node.value)
+        elif isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            children = node.value if isinstance(node, yaml.SequenceNode) else _pairs(node, source)
+            for child in children:
+                child_values, child_chars = size(child, depth + 1)
+                values, chars = values + child_values, chars + child_chars
+        if values > MAX_NODES:
+            raise too_big(node, f"expands to more than {MAX_NODES:,} values")
+        if chars > MAX_EXPANDED_CHARS:
+            raise too_big(
+                node, f"expands to more than {MAX_EXPANDED_CHARS // 1_000_000} MB of text"
+            )
+        sizes[id(node)] = (values, chars)
+        return values, chars
+
+    size(root, 0)
+
+
+_KEY_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:merge")
+"""What a mapping key may be: text, or ``<<`` (merge the mapping an alias names)."""
+
+
+def _pairs(node: yaml.MappingNode, source: str) -> list[yaml.Node]:
+    """The keys and values of a mapping node, in order; a key given twice is an error."""
+    seen: dict[str, int] = {}
+    for key, _value in node.value:
+        line = key.start_mark.line + 1
+        if not isinstance(key, yaml.ScalarNode) or key.tag not in _KEY_TAGS:
+            shown = f"`{key.value}`" if isinstance(key, yaml.ScalarNode) else "a list or mapping"
             raise CaseFileError(
                 source,
                 [
-                    f"line {node.start_mark.line + 1}: expands to more than {MAX_NODES:,} values "
-                    "(YAML anchors and aliases); a case file never needs that many."
+                    f"line {line}: {shown} cannot be a field name; "
+                    "field names are words such as `account`."
                 ],
             )
-        sizes[id(node)] = total
-        return total
-
-    size(root)
+        if key.value in seen:
+            raise CaseFileError(
+                source,
+                [
+                    f"line {line}: field `{key.value}` appears twice "
+                    f"(first on line {seen[key.value]}); keep one."
+                ],
+            )
+        seen[key.value] = line
+    return [child for pair in node.value for child in pair]
 
 
 def _construct(node: yaml.Node, source: str) -> dict[str, Any]:
@@ -186,7 +237,10 @@ def _construct(node: yaml.Node, source: str) -> dict[str, Any]:
         where = f"line {mark.line + 1}: " if mark else ""
         problem = exc.problem or "cannot be read"
         if "constructor for the tag" in problem:
-            problem = "YAML tags such as `!!python/object` are not allowed in a case file"
+            problem = (
+                "YAML tags such as `!!int` or `!!python/object` are not allowed in a case "
+                "file; write the value plainly"
+            )
         raise CaseFileError(source, [f"{where}{problem}."]) from None
     finally:
         loader.dispose()
@@ -208,14 +262,7 @@ def _describe(err: Any, root: yaml.Node) -> str:
         where = f"line {line}: " if line and len(loc) > 1 else ""
         return f"{where}field `{field}` {what}."
     if kind == "extra_forbidden":
-        what = "is not a known field"
-        known = _known_keys(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), sorted(known), n=1, cutoff=0.6)
-        if close:
-            return f"line {line}: field `{field}` {what}; did you mean `{close[0]}`?"
-        if known:
-            what += f" (known here: {', '.join(sorted(known))})"
-        return f"line {line}: field `{field}` {what}."
+        return f"line {line}: field `{field}` {unknown_key(str(loc[-1]), known_keys(loc[:-1]))}"
     msg = str(err["msg"])
     msg = msg.removeprefix("Value error, ")
     msg = msg[0].lower() + msg[1:]
@@ -268,9 +315,19 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
     return out
 
 
-def _known_keys(loc: tuple[str | int, ...]) -> frozenset[str]:
-    """Field names accepted at ``loc`` (a mapping inside the case), for suggestions."""
-    model: Any = Case
+def unknown_key(name: str, known: frozenset[str], noun: str = "field") -> str:
+    """``is not a known field; did you mean `x`?``, or the names known there, for ``name``."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    if close:
+        return f"is not a known {noun}; did you mean `{close[0]}`?"
+    if known:
+        return f"is not a known {noun} (known here: {', '.join(sorted(known))})."
+    return f"is not a known {noun}."
+
+
+def known_keys(loc: Sequence[str | int], root: type[BaseModel] = Case) -> frozenset[str]:
+    """Field names accepted at ``loc`` (a mapping inside a ``root``), for suggestions."""
+    model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue

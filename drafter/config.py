@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+import sys
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +17,9 @@ from drafter.errors import InputError
 
 ENV_VAR = "DRAFTER_CONFIG"
 """Environment variable naming another config file to use."""
+
+MAX_BYTES = 100_000
+"""Largest config file read; a real one is a few hundred bytes."""
 
 EXAMPLE = """\
 # drafter configuration (TOML). Every key is optional.
@@ -48,11 +53,12 @@ class LLMConfig(BaseModel):
     model: str | None = None
     base_url: str | None = None
     api_key: str | None = Field(default=None, repr=False)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    seed: int | None = None
-    timeout: float | None = Field(default=None, gt=0)
+    temperature: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)
+    seed: int | None = Field(default=None, ge=-(2**63), lt=2**63)
+    timeout: float | None = Field(default=None, gt=0, le=3600, allow_inf_nan=False)
+    """Seconds; at most an hour."""
     max_retries: int | None = Field(default=None, ge=0, le=10)
-    max_prompt_tokens: int | None = Field(default=None, gt=0)
+    max_prompt_tokens: int | None = Field(default=None, gt=0, le=10_000_000)
     repair_rounds: int | None = Field(default=None, ge=0, le=5)
     redact: bool | None = None
     """Replace names, emails, phone numbers and the account before anything is sent."""
@@ -88,27 +94,60 @@ class UserConfig:
     @cached_property
     def values(self) -> Config:
         """The validated config; empty when the file does not exist (unless named explicitly)."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            if self.explicit:
-                raise InputError(
-                    f"config file {self.path} (from ${ENV_VAR}) does not exist."
-                ) from None
+        text = self._read()
+        if text is None:
             return Config()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"config file {self.path} cannot be read: {exc}.") from None
         import tomllib  # only when there is a file to read
 
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"config file {self.path}: not valid TOML: {exc}.") from None
+        except RecursionError:
+            raise InputError(
+                f"config file {self.path}: tables or lists are nested too deeply to read."
+            ) from None
+        except ValueError:  # an integer longer than Python's int-to-text limit
+            raise InputError(
+                f"config file {self.path}: a number has more than "
+                f"{sys.get_int_max_str_digits():,} digits; no setting takes one that long."
+            ) from None
         try:
             return Config.model_validate(data)
         except ValidationError as exc:
             problems = [_describe(err, text) for err in exc.errors()]
             raise InputError(f"config file {self.path}: " + " ".join(problems)) from None
+
+    def _read(self) -> str | None:
+        """The config file's text (a regular file, at most MAX_BYTES); ``None`` if absent."""
+        try:
+            # non-blocking, so a FIFO cannot hang the open; refused below all the same
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        except FileNotFoundError:
+            if self.explicit:
+                raise InputError(
+                    f"config file {self.path} (from ${ENV_VAR}) does not exist."
+                ) from None
+            return None
+        except OSError as exc:
+            raise InputError(f"config file {self.path} cannot be read: {exc.strerror}.") from None
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):  # /dev/zero would never end, a FIFO never start
+            os.close(fd)
+            kind = "a folder" if stat.S_ISDIR(mode) else "a device or pipe"
+            raise InputError(f"config file {self.path} is {kind}, not a regular TOML file.")
+        with os.fdopen(fd, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise InputError(
+                f"config file {self.path} is larger than {MAX_BYTES // 1000} KB; "
+                "a config file is a few lines."
+            )
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise InputError(f"config file {self.path}: line {line}: is not UTF-8 text.") from None
 
     @property
     def template_dir(self) -> Path | None:
@@ -140,7 +179,10 @@ def _describe(err: Any, text: str) -> str:
     line = _line_of_key(text, loc)
     where = f"line {line}, " if line else ""
     if err["type"] == "extra_forbidden":
-        return f"{where}`{field}` is not a known setting."
+        from drafter.casefile import known_keys, unknown_key
+
+        known = known_keys(err["loc"][:-1], Config)
+        return f"{where}`{field}` {unknown_key(loc[-1], known, noun='setting')}"
     if err["type"] == "missing":
         return f"{where}`{field}` is required."
     return f"{where}`{field}`: {err['msg'].removeprefix('Value error, ')}."

@@ -9,9 +9,9 @@ is recorded *before* it is written, so one whose write failed can be recovered
 The database is ``history.db`` in the platform's user data folder, or ``$DRAFTER_HISTORY``.
 It is created private to the user (0600), runs in WAL mode, and is safe for concurrent
 writers: every call opens its own short-lived connection (so threads and forked processes
-never share one), writes in ``BEGIN IMMEDIATE`` transactions and waits ``BUSY_TIMEOUT``
-seconds for a lock. The schema version is ``PRAGMA user_version``; ``MIGRATIONS`` upgrades
-older files in place.
+never share one), writes in ``BEGIN IMMEDIATE`` transactions and waits ``WRITE_WAIT``
+seconds for a lock (a reader ``BUSY_TIMEOUT``). The schema version is
+``PRAGMA user_version``; ``MIGRATIONS`` upgrades older files in place.
 
 Recording is best effort: :func:`record` never raises. On any failure (read-only disk,
 locked or corrupt database) it returns ``None`` and passes a one-line reason to ``warn``.
@@ -43,7 +43,10 @@ ENV_VAR = "DRAFTER_HISTORY"
 """Environment variable naming another database file to use."""
 FILE_NAME = "history.db"
 BUSY_TIMEOUT = 10.0
-"""Seconds a writer waits for another writer's lock before giving up (and warning)."""
+"""Seconds a reader (``drafter log``) waits for a lock before giving up."""
+WRITE_WAIT = 1.5
+"""Seconds recording a draft waits for another writer's lock before giving up (and warning):
+a log held by another process must not stall every draft."""
 
 Mode = Literal["templates", "llm"]
 Route = Literal["model", "repaired", "template"]
@@ -305,7 +308,7 @@ def _why(exc: BaseException) -> str:
 @contextmanager
 def _writing(path: Path, create: bool) -> Iterator[sqlite3.Connection]:
     """A connection inside a ``BEGIN IMMEDIATE`` transaction, committed on success."""
-    with closing(_connect(path, create=create)) as conn:
+    with closing(_connect(path, create=create, wait=WRITE_WAIT)) as conn:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -316,9 +319,9 @@ def _writing(path: Path, create: bool) -> Iterator[sqlite3.Connection]:
             raise
 
 
-def _connect(path: Path, create: bool) -> sqlite3.Connection:
-    """Open ``path`` in autocommit mode with a busy timeout, creating and upgrading it as
-    needed. Without ``create`` a missing file is an error, not a new empty log."""
+def _connect(path: Path, create: bool, wait: float = BUSY_TIMEOUT) -> sqlite3.Connection:
+    """Open ``path`` in autocommit mode, waiting at most ``wait`` seconds for a lock, creating
+    and upgrading it as needed. Without ``create`` a missing file is an error, not a new log."""
     import sqlite3
 
     if create and not path.exists():
@@ -326,12 +329,12 @@ def _connect(path: Path, create: bool) -> sqlite3.Connection:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # private: customer data
     elif not path.exists():
         raise FileNotFoundError(2, "no such file", str(path))
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    conn = sqlite3.connect(path, timeout=wait, isolation_level=None)
     try:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
         # WAL + NORMAL: never corrupt, no fsync per draft (a power cut may drop the last one)
         conn.execute("PRAGMA synchronous = NORMAL")
-        _ensure_schema(conn)
+        _ensure_schema(conn, wait)
     except BaseException:
         conn.close()
         raise
@@ -342,14 +345,14 @@ def _user_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def _ensure_schema(conn: sqlite3.Connection) -> None:
+def _ensure_schema(conn: sqlite3.Connection, wait: float) -> None:
     """Switch to WAL and apply ``MIGRATIONS`` up to ``SCHEMA_VERSION``, once, atomically.
 
     A database from a newer drafter is left alone (migrations only add columns and tables).
     """
     if _user_version(conn) >= SCHEMA_VERSION:
         return
-    _use_wal(conn)
+    _use_wal(conn, wait)
     conn.execute("BEGIN IMMEDIATE")
     try:
         for version in range(_user_version(conn), SCHEMA_VERSION):  # re-read under the lock
@@ -363,16 +366,16 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
         raise
 
 
-def _use_wal(conn: sqlite3.Connection) -> None:
+def _use_wal(conn: sqlite3.Connection, wait: float) -> None:
     """Switch the log to WAL (persistent; impossible inside a transaction).
 
     The switch needs the file to itself, and SQLite answers "database is locked" at once
     instead of waiting out the busy timeout: when several writers open a new log together
-    (a batch's threads and worker processes), the losers try again until the timeout.
+    (a batch's threads and worker processes), the losers try again for ``wait`` seconds.
     """
     import sqlite3
 
-    deadline = time.monotonic() + BUSY_TIMEOUT
+    deadline = time.monotonic() + wait
     while True:
         try:
             conn.execute("PRAGMA journal_mode = WAL")
