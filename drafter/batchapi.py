@@ -102,9 +102,12 @@ def _write_state(out: Path, state: Mapping[str, Any]) -> None:
 
 
 def _settings_record(settings: LLMSettings) -> dict[str, Any]:
-    """The model settings to collect with: everything but the API key."""
+    """The model settings to collect with: everything but the API key and any
+    ``user:password@`` in the base URL."""
     record = dataclasses.asdict(settings)
     del record["api_key"]
+    if settings.base_url:
+        record["base_url"] = settings.url
     return record
 
 

@@ -7,20 +7,29 @@ if it still fails, or the reply is malformed, truncated, refused or empty, or th
 after the client's own retries, the caller's template draft is returned with a reason. With
 ``strict`` the reason is raised as :class:`LLMError` instead.
 
+Every request :func:`draft` sends runs under a budget (:attr:`LLMSettings.deadline`): hooks on
+the HTTP client stop a reply larger than :data:`MAX_REPLY_BYTES`, a reply still arriving when
+the budget is spent, and a Retry-After that would outlast it, so a misbehaving server costs
+bounded time and memory and still ends in the template draft with a reason. The API key and
+any ``user:password@`` in the base URL are masked in every reason (:meth:`LLMSettings.scrub`).
+
 ``openai`` (and so ``httpx2``) and ``tiktoken`` are imported only inside the functions that
 call them: importing this module, or drafting from templates, never loads them.
 """
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import json
 import re
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import jinja2
 from pydantic import ValidationError
@@ -43,8 +52,12 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-REMOTE_TIMEOUT = 120.0
-LOCAL_TIMEOUT = 600.0
+REMOTE_TIMEOUT = 60.0
+LOCAL_TIMEOUT = 120.0
+MAX_REPLY_BYTES = 4 * 1024 * 1024
+"""A chat completion of ``max_output_tokens`` is a few KB: a bigger body is not a reply."""
+FIRST_BACKOFF, MAX_BACKOFF = 0.5, 8.0
+"""The openai client's back-off between retries: 0.5 s, doubling, at most 8 s."""
 LOCAL_API_KEY = "local-no-key"
 """Sent to local servers, which accept any key: the client library insists on one."""
 
@@ -92,8 +105,8 @@ class LLMSettings:
     temperature: float | None = None
     seed: int | None = None
     timeout: float | None = None
-    """Seconds per HTTP attempt (the client's own timeout); ``None``: 120 s, or 600 s for a
-    local server (a small model on a CPU can take minutes)."""
+    """Seconds per HTTP attempt (the client's own timeout); ``None``: 60 s, or 120 s for a
+    local server (a small model on a CPU can take a minute or two)."""
     max_retries: int = 2
     """The client's own retries of 408/409/429/5xx, timeouts and connection errors."""
     repair_rounds: int = 1
@@ -104,7 +117,12 @@ class LLMSettings:
 
     @property
     def url(self) -> str:
-        """The base URL requests go to."""
+        """The base URL as shown and stored: without any ``user:password@``."""
+        return strip_credentials(self.endpoint)
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests go to, credentials included: for the client only."""
         return (self.base_url or DEFAULT_BASE_URL).rstrip("/")
 
     @property
@@ -115,9 +133,34 @@ class LLMSettings:
         return LOCAL_TIMEOUT if self.is_local else REMOTE_TIMEOUT
 
     @property
+    def deadline(self) -> float:
+        """Seconds one request may take in all: every try, and the back-off between them."""
+        backoff = sum(min(FIRST_BACKOFF * 2.0**n, MAX_BACKOFF) for n in range(self.max_retries))
+        return self.request_timeout * (self.max_retries + 1) + backoff
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the API key, its long parts and URL credentials masked."""
+        key = self.api_key or ""
+        secrets = [key, *(part for part in key.split() if len(part) >= 8)]
+        userinfo = urlsplit(self.endpoint).netloc.rpartition("@")[0]
+        password = userinfo.partition(":")[2]
+        secrets += [userinfo, password if len(password) >= 6 else ""]
+        for secret in sorted(filter(None, secrets), key=len, reverse=True):
+            text = text.replace(secret, "[redacted]")
+        return _SECRET.sub("[redacted]", text)
+
+    @property
     def is_local(self) -> bool:
         """Whether the base URL is a server on this machine or a private network."""
         return is_local_url(self.url)
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without a ``user:password@`` part."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def is_local_url(url: str) -> bool:
@@ -194,6 +237,9 @@ class _Failure(Exception):
 
 
 # --- prompts -------------------------------------------------------------------------------
+
+_SECRET = re.compile(r"\b(sk-[A-Za-z0-9_*-]{4,}|Bearer\s+\S+)")
+"""Anything shaped like an OpenAI key or a bearer token, whoever's it is."""
 
 _UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 
@@ -305,16 +351,21 @@ def make_client(
 ) -> openai.OpenAI:
     """An OpenAI client using its own retries and timeout; a dummy key for local servers.
 
-    Raises :class:`MissingKeyError` when no key is configured for a remote server.
+    The HTTP client (``http_client``, e.g. a test's mock transport, or openai's default) gets
+    the hooks that hold each :func:`draft` request to its budget. Raises
+    :class:`MissingKeyError` when no usable key is configured for a remote server.
     """
     import openai
 
     problem = _key_problem(settings)
     if problem:
         raise MissingKeyError(problem)
+    http_client = http_client or openai.DefaultHttpxClient()
+    http_client.event_hooks["request"].append(_before_request)
+    http_client.event_hooks["response"].append(_after_response)
     return openai.OpenAI(
         api_key=settings.api_key or LOCAL_API_KEY,
-        base_url=settings.url,
+        base_url=settings.endpoint,
         timeout=settings.request_timeout,
         max_retries=settings.max_retries,
         http_client=http_client,
@@ -322,12 +373,123 @@ def make_client(
 
 
 def _key_problem(settings: LLMSettings) -> str | None:
-    if settings.api_key or settings.is_local:
+    key = settings.api_key
+    if key and not (key.isascii() and key.isprintable()):
+        return (
+            "the API key (OPENAI_API_KEY, or api_key in the config) has characters an HTTP "
+            "header cannot carry (non-ASCII or control characters): copy it again"
+        )
+    if key or settings.is_local:
         return None
     return (
         f"no API key for {settings.url}: set OPENAI_API_KEY, or use --base-url with a local "
         "OpenAI-compatible server"
     )
+
+
+# --- the request budget: deadline, Retry-After and size cap ----------------------------------
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """What the HTTP hooks hold the current thread's request to (see :data:`_BUDGET`)."""
+
+    settings: LLMSettings
+    ends: float
+    """``time.monotonic()`` past which nothing more is awaited."""
+
+    def left(self) -> float:
+        """Seconds left."""
+        return self.ends - time.monotonic()
+
+    def spent(self) -> str:
+        """The reason when the time is up."""
+        s = self.settings
+        return (
+            f"model {s.model!r} at {s.url} gave no complete reply within {s.deadline:g} s "
+            f"(--timeout {s.request_timeout:g} s per try, {s.max_retries + 1} tries, back-off)"
+        )
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("drafter_llm_budget", default=None)
+"""Set by :func:`_send` around one request (and the client's retries of it), per thread: a
+client shared by batch workers holds each worker's request to its own budget. Other requests
+(the Batch API's files) are not limited."""
+
+
+class _GaveUp(Exception):
+    """Raised inside the HTTP client to end a request at once, unretried; ``str()``: why."""
+
+
+def _before_request(request: httpx2.Request) -> None:
+    """No try starts once the budget is spent; no single wait may outlast it."""
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    left = budget.left()
+    if left <= 0:
+        raise _GaveUp(budget.spent())
+    timeouts = request.extensions.get("timeout") or {}
+    request.extensions["timeout"] = {
+        name: left if value is None else min(value, left) for name, value in timeouts.items()
+    }
+
+
+def _after_response(response: httpx2.Response) -> None:
+    """Refuse a Retry-After the budget cannot wait out; cap and time the body as it streams."""
+    budget = _BUDGET.get()
+    if budget is None:
+        return
+    wait = _retry_after(response.headers) if response.status_code >= 400 else None
+    tries = int(response.request.headers.get("x-stainless-retry-count") or 0)
+    if wait is not None and wait >= budget.left() and tries < budget.settings.max_retries:
+        raise _GaveUp(
+            f"{budget.settings.url} answered {response.status_code} and asked to retry after "
+            f"{wait:g} s, more than the {max(budget.left(), 0):.0f} s left of the "
+            f"{budget.settings.deadline:g} s deadline (--timeout, --max-retries)"
+        )
+    response.stream = _capped_stream()(response.stream, budget)
+
+
+def _retry_after(headers: httpx2.Headers) -> float | None:
+    """The wait a response asks for, read as the openai client reads it (ms, s or a date)."""
+    for name, unit in (("retry-after-ms", 1000), ("retry-after", 1)):
+        try:
+            return float(headers.get(name, "")) / unit
+        except ValueError:
+            continue
+    date = email.utils.parsedate_tz(headers.get("retry-after", ""))
+    return None if date is None else email.utils.mktime_tz(date) - time.time()
+
+
+@cache
+def _capped_stream() -> Callable[[Any, _Budget], Any]:
+    """The response-body wrapper class (built on first use: it subclasses an httpx2 class)."""
+    import httpx2
+
+    class CappedStream(httpx2.SyncByteStream):
+        """A body read no further than :data:`MAX_REPLY_BYTES` and the budget's deadline."""
+
+        def __init__(self, stream: httpx2.SyncByteStream, budget: _Budget) -> None:
+            self.stream, self.budget = stream, budget
+
+        def __iter__(self) -> Iterator[bytes]:
+            size = 0
+            for chunk in self.stream:
+                size += len(chunk)
+                if size > MAX_REPLY_BYTES:
+                    raise _GaveUp(
+                        f"{self.budget.settings.url} sent a reply over "
+                        f"{MAX_REPLY_BYTES // 2**20} MB; stopped reading it"
+                    )
+                if self.budget.left() <= 0:
+                    raise _GaveUp(self.budget.spent())
+                yield chunk
+
+        def close(self) -> None:
+            self.stream.close()
+
+    return CappedStream
 
 
 def _usage(raw: CompletionUsage | None) -> Usage:
@@ -336,20 +498,17 @@ def _usage(raw: CompletionUsage | None) -> Usage:
     return Usage(raw.prompt_tokens, raw.completion_tokens, 1)
 
 
-_SECRET = re.compile(r"\b(sk-[A-Za-z0-9_*-]{4,}|Bearer\s+\S+)")
-
-
-def _redact(text: str) -> str:
-    return _SECRET.sub("[redacted]", text)
-
-
 def _retries(settings: LLMSettings) -> str:
     n = settings.max_retries
     return f"after {n} retr{'ies' if n != 1 else 'y'}" if n else "(no retries)"
 
 
 def explain(exc: Exception, settings: LLMSettings) -> str:
-    """The reason a user sees for an API error (``openai`` must already be imported)."""
+    """The reason a user sees for an API error, secrets masked (imports openai)."""
+    return settings.scrub(_explain(exc, settings))
+
+
+def _explain(exc: Exception, settings: LLMSettings) -> str:
     import openai
 
     url, model = settings.url, settings.model
@@ -367,7 +526,7 @@ def explain(exc: Exception, settings: LLMSettings) -> str:
     if isinstance(exc, openai.InternalServerError):
         return f"{url} failed ({exc.status_code} server error) {_retries(settings)}"
     if isinstance(exc, openai.APIStatusError):
-        detail = _redact(" ".join(str(exc.message).split()))[:200]
+        detail = settings.scrub(" ".join(str(exc.message).split()))[:200]
         return f"{url} rejected the request ({exc.status_code}): {detail}"
     if isinstance(exc, openai.APITimeoutError):
         return (
@@ -378,10 +537,10 @@ def explain(exc: Exception, settings: LLMSettings) -> str:
         cause = exc.__cause__
         why = "connection refused" if "refused" in str(cause).lower() else str(cause or exc)
         return (
-            f"could not connect to {url} ({_redact(why)}) {_retries(settings)}: "
+            f"could not connect to {url} ({why}) {_retries(settings)}: "
             "check --base-url and that the server is running"
         )
-    return f"the request to {url} failed: {_redact(str(exc))}"
+    return f"the request to {url} failed: {exc}"
 
 
 def chat_body(kind: Kind, settings: LLMSettings, messages: list[Message]) -> dict[str, Any]:
@@ -447,17 +606,46 @@ def _keep_parsed_types() -> tuple[object, ...]:
     return tuple(cls[ResponseFormatT] for cls in generic)
 
 
-def _completion(kind: Kind, body: Mapping[str, Any]) -> ParsedChatCompletion[ModelDraft]:
-    """A chat-completion body received elsewhere (a Batch API output line), parsed."""
+def _completion(
+    kind: Kind, body: object, source: str = "the batch reply"
+) -> ParsedChatCompletion[ModelDraft]:
+    """A chat-completion body (a Batch API output line, or a reply :func:`_send` got),
+    validated, then parsed."""
     from openai.types.chat import ChatCompletion
 
     try:
-        raw = ChatCompletion.model_validate(dict(body))
+        raw = ChatCompletion.model_validate(body)
     except ValidationError as exc:
-        errors = exc.errors()
-        where = ".".join(str(p) for p in errors[0]["loc"]) if errors else "?"
-        raise _Failure(f"the batch reply is not a chat completion ({where})") from None
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"]) or "the body"
+        raise _Failure(
+            f"{source} is not a chat completion ({where}: {error['msg']})", Usage(calls=1)
+        ) from None
     return _parsed(kind, raw)
+
+
+def _send(
+    client: openai.OpenAI, settings: LLMSettings, kind: Kind, messages: list[Message]
+) -> ParsedChatCompletion[ModelDraft]:
+    """One request, with the client's retries, under the budget; the reply checked as a chat
+    completion before it is used (the client itself trusts the server's JSON)."""
+    token = _BUDGET.set(_Budget(settings, time.monotonic() + settings.deadline))
+    try:
+        response = client.chat.completions.with_raw_response.create(
+            **chat_body(kind, settings, messages)
+        )
+    except _GaveUp as exc:
+        raise _Failure(str(exc)) from None
+    finally:
+        _BUDGET.reset(token)
+    source = f"the reply from {settings.url}"
+    try:
+        body = json.loads(response.http_response.content)
+    except ValueError:  # not JSON, cut off, or not UTF-8
+        raw = response.http_response
+        what = f"{len(raw.content):,} bytes of {raw.headers.get('content-type', 'unknown type')}"
+        raise _Failure(f"{source} is not valid JSON ({what})", Usage(calls=1)) from None
+    return _completion(kind, body, source)
 
 
 def _ask(
@@ -478,8 +666,7 @@ def _ask(
             completion = _completion(kind, given)
         else:
             assert client is not None
-            raw = client.chat.completions.create(**chat_body(kind, settings, messages))
-            completion = _parsed(kind, raw)
+            completion = _send(client, settings, kind, messages)
     except openai.LengthFinishReasonError as exc:
         raise _Failure(
             f"the model's reply was cut off at {settings.max_output_tokens} tokens "
@@ -585,7 +772,7 @@ def draft(
             model=settings.model,
             report=report,
             messages=tuple(messages),
-            replies=tuple(replies),
+            replies=tuple(settings.scrub(r) for r in replies),
         )
 
     def ask(api: openai.OpenAI | None, given: Given | None = None) -> tuple[str, Draft, Report]:
@@ -664,7 +851,7 @@ def draft(
         raise _Failure(f"the model's draft {broke}")
     except _Failure as failure:
         usage += failure.usage
-        reason = str(failure)
+        reason = settings.scrub(str(failure))
     if settings.strict:
         raise LLMError(reason)
     reasons.append(f"{reason}; using the template draft")

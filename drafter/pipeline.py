@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
+import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -14,8 +18,8 @@ from drafter.case import Case, Tone
 from drafter.casefile import load_case as _load_case
 from drafter.casefile import parse_case, read_bytes
 from drafter.config import UserConfig
-from drafter.drafts import KINDS, Kind
-from drafter.errors import InputError
+from drafter.drafts import KINDS, Draft, Kind
+from drafter.errors import DrafterError, InputError
 from drafter.output import Format, render_output
 from drafter.render import RenderOptions, render
 
@@ -84,6 +88,9 @@ class Request:
     """Record every draft in the history log."""
     redact: bool = False
     """Send the model placeholders instead of names, emails, phones and the account."""
+    show_waiting: bool = False
+    """While the model is awaited, say so on stderr when it is a terminal (one draft at a
+    time: the single-case commands)."""
 
     @classmethod
     def build(
@@ -95,7 +102,8 @@ class Request:
         dry_run: bool = False,
         log: bool = True,
     ) -> Request:
-        """Read the config and the case; apply ``--tone``; settle templates or model.
+        """Read the config and the case; apply ``--tone``; settle templates or model: the
+        request of a single-case command (which shows the wait for a model).
 
         For a dry run the model settings are resolved whatever the mode, and need no key.
         """
@@ -118,6 +126,7 @@ class Request:
             mode_notice=notice,
             log=log,
             redact=bool(_first(choices.redact, config.values.llm.redact, False)),
+            show_waiting=True,
         )
 
     @classmethod
@@ -133,6 +142,7 @@ class Request:
         mode_notice: str | None = None,
         log: bool = True,
         redact: bool = False,
+        show_waiting: bool = False,
     ) -> Request:
         """A request for a case already loaded, with settings already resolved."""
         if tone is not None:
@@ -147,6 +157,7 @@ class Request:
             mode_notice=mode_notice,
             log=log and config.values.history,
             redact=redact,
+            show_waiting=show_waiting,
         )
 
     def prompt_case(self) -> tuple[Case | None, Redaction | None]:
@@ -180,8 +191,9 @@ def model_settings(
         notice = None
         if mode == "auto":
             notice = (
-                "drafting from templates (no OPENAI_API_KEY or base URL set; "
-                "--mode llm to use a model)"
+                "drafting from templates: no model is set up. To draft with one, set "
+                f"OPENAI_API_KEY (or api_key in the [llm] table of {config.path}), or pass "
+                "--base-url for a local OpenAI-compatible server"
             )
         return None, notice
 
@@ -298,17 +310,18 @@ def produce(
         from drafter import llm
 
         prompt_case, redaction = request.prompt_case()
-        outcome = llm.draft(
-            kind,
-            request.case,
-            request.llm,
-            template,
-            options,
-            prompt_case=prompt_case,
-            redaction=redaction,
-            first=first,
-            client=client,
-        )
+        with waiting(request.llm, request.show_waiting and first is None):
+            outcome = llm.draft(
+                kind,
+                request.case,
+                request.llm,
+                template,
+                options,
+                prompt_case=prompt_case,
+                redaction=redaction,
+                first=first,
+                client=client,
+            )
         draft = outcome.draft
         notices += [f"{kind}: {text}" for text in (*outcome.notices, *outcome.reasons)]
         summary = f"{kind}: {outcome.path} draft; {outcome.summary()}"
@@ -337,7 +350,7 @@ def produce(
         report = check_draft(draft, request.case).to_dict()
     if fmt == "json":
         meta["checks"] = report
-    data = render_output(draft, fmt, meta)
+    data, unformatted = _formatted(draft, fmt, meta)
     history_id = None
     if request.log:
         from drafter import history
@@ -365,6 +378,9 @@ def produce(
             output_path=target,
         )
         history_id = history.record(entry, warn=lambda why: notices.append(f"history: {why}"))
+    if data is None:
+        kept = f"; it is in the history log: drafter log recover {history_id}" if history_id else ""
+        raise DrafterError(f"could not format the {kind} draft as {fmt} ({unformatted}){kept}.")
     return Produced(
         data,
         tuple(notices),
@@ -373,6 +389,47 @@ def produce(
         path=outcome.path if outcome else "template",
         reasons=outcome.reasons if outcome else (),
     )
+
+
+@contextmanager
+def waiting(settings: LLMSettings, show: bool = True) -> Iterator[None]:
+    """While the body runs, one line on stderr (a terminal only), redrawn every second:
+    ``waiting for MODEL at HOST (12 s; each request gives up after 182 s)``; erased after."""
+    if not (show and sys.stderr.isatty()):
+        yield
+        return
+    from urllib.parse import urlsplit
+
+    where = f"{settings.model} at {urlsplit(settings.url).netloc}"
+    done = threading.Event()
+    started = time.monotonic()
+
+    def tick() -> None:
+        while not done.wait(1.0):
+            waited = time.monotonic() - started
+            sys.stderr.write(
+                f"\r\033[Kdrafter: waiting for {where} ({waited:.0f} s; each request gives "
+                f"up after {settings.deadline:.0f} s)"
+            )
+            sys.stderr.flush()
+
+    ticker = threading.Thread(target=tick, name="drafter-waiting", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join()
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+def _formatted(draft: Draft, fmt: Format, meta: dict[str, Any]) -> tuple[bytes | None, str]:
+    """The draft as ``fmt`` bytes, or ``None`` and why not (the draft is logged either way)."""
+    try:
+        return render_output(draft, fmt, meta), ""
+    except Exception as exc:  # a formatting bug must not lose a draft already paid for
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def warm(request: Request, kinds: Sequence[Kind]) -> None:
@@ -404,18 +461,44 @@ def kind_for(path: str) -> Kind:
     return next((kind for kind in KINDS if kind in name), "email")
 
 
+MAX_MIME_SECTIONS = 100
+"""Most multipart sections read in an .eml (the parser slows quadratically with nesting)."""
+
+
 def read_draft(path: str) -> str:
     """The text of a draft to check: a text file, an .eml (subject + body), or stdin."""
     source, raw = read_bytes(path, what="draft")
     if source.lower().endswith(".eml"):
-        from email import message_from_bytes
-        from email.policy import default
-
-        msg = message_from_bytes(raw, policy=default)
-        part = msg.get_body(preferencelist=("plain",))
-        body = part.get_content() if part is not None else ""
-        return f"Subject: {msg.get('Subject', '')}\n\n{body}"
+        if len(re.findall(rb"boundary\s*=", raw, re.IGNORECASE)) > MAX_MIME_SECTIONS:
+            raise InputError(
+                f"{source}: has more than {MAX_MIME_SECTIONS} multipart sections; an email "
+                "draft has a few. Save the draft as plain text and check that."
+            )
+        try:
+            return _eml_text(raw)
+        except RecursionError:  # message/rfc822 parts nested hundreds deep
+            raise InputError(
+                f"{source}: its MIME parts are nested too deeply to read; "
+                "save the draft as plain text and check that."
+            ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{source}: is not UTF-8 text.") from None
+
+
+def _eml_text(raw: bytes) -> str:
+    """Subject and plain-text body of an email; an unknown charset reads as UTF-8 with �."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    msg = message_from_bytes(raw, policy=default)
+    part = msg.get_body(preferencelist=("plain",))
+    body = ""
+    if part is not None:
+        try:
+            body = part.get_content()
+        except (LookupError, UnicodeError):  # charset=x-unknown, or a codec that is no text
+            payload = part.get_payload(decode=True)
+            body = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    return f"Subject: {msg.get('Subject', '')}\n\n{body}"

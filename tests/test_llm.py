@@ -688,9 +688,9 @@ def test_local_urls(url: str, local: bool) -> None:
 
 
 def test_default_timeout_is_longer_for_local_servers() -> None:
-    assert llm.LLMSettings().request_timeout == llm.REMOTE_TIMEOUT == 120
+    assert llm.LLMSettings().request_timeout == llm.REMOTE_TIMEOUT == 60
     local = llm.LLMSettings(base_url="http://127.0.0.1:8088/v1")
-    assert local.request_timeout == llm.LOCAL_TIMEOUT == 600
+    assert local.request_timeout == llm.LOCAL_TIMEOUT == 120
     assert llm.LLMSettings(timeout=5).request_timeout == 5
 
 
