@@ -4,9 +4,14 @@
 :class:`Redaction` that maps every placeholder back. Replaced, in every string field of the
 case (identity fields and free text alike):
 
-- the customer's, the sender's and the escalation decider's names (``escalation.to``, up to
-  its first comma): the full name in any case, and each name word alone when written as in
-  the name (``Dana``, ``Whitfield``) or in capitals;
+- the names of the case's people: the customer (``name``, ``salutation``, ``manager``), the
+  sender, the escalation decider (``escalation.to``, up to its first comma), the hand-over
+  colleague, and owners of changes and agreed steps that are people, not teams: the full
+  name in any case, and each name word alone when written as in the name (``Dana``,
+  ``Whitfield``) or in capitals;
+- names found only in free text, by shape (a heuristic): two or three capitalised words in
+  a row, none an ordinary word, role, company or day ("Marco Ruiz will own the review";
+  not "Black Friday", "Field Service"); job titles are not searched;
 - the account name and the sender's company: the full name in any case, and its distinctive
   first word alone (``Northwind``). The sender's company is redacted too: beside the
   customer's name and complaint, who sells to whom is confidential business information,
@@ -30,8 +35,10 @@ one placeholder is that close. :meth:`Redaction.unrestored` lists what still loo
 placeholder afterwards, so a mangled reply can be repaired or replaced by the template.
 
 Common-word first names (``Will``, ``May``, ``Mark``) are not redacted alone at the start
-of a sentence ("May I ask…"); lower-case words are never redacted alone ("we will"). Names
-not in the case's name fields (a colleague in ``customer_words``) are not recognised.
+of a sentence ("May I ask…"); lower-case words are never redacted alone ("we will"). A name
+not in a people field is missed when it only appears as one word ("ask Marco"), in lower
+case, or in a script without capitals; a name-shaped pair that is no person ("Acme
+Surgical") is redacted too, and restored like any other.
 """
 
 from __future__ import annotations
@@ -85,7 +92,9 @@ def _vocabulary(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_SKIP_FIELDS = frozenset({"version", "tone", "status", "management_support", "currency"})
+_SKIP_FIELDS = frozenset(
+    {"version", "situation", "tone", "status", "management_support", "currency"}
+)
 """Case fields that hold a fixed vocabulary, never personal data."""
 
 _HONORIFICS = _vocabulary("mr mrs ms mx miss dr prof sir dame jr sr ii iii iv phd md")
@@ -113,6 +122,22 @@ _ORG_GENERIC = _vocabulary(
     hospitals bank foods"""
 )
 _LEGAL = _vocabulary("inc llc ltd limited plc gmbh ag sa bv nv corp co lp llp pty oy ab srl spa kg")
+_NOT_NAMES = _vocabulary(
+    """monday tuesday wednesday thursday friday saturday sunday january february march july
+    september october november december christmas easter thanksgiving eve day days week weeks
+    month months year years quarter today tomorrow yesterday morning evening night
+    the a an this that these those our your their my his her its we you they it he she
+    and or but if when while after before since until because so then also yes no not
+    all any every each some both no none who what why how where there here
+    dear hi hello thanks thank regards best kind warm sincerely cheers please sorry
+    team teams department service services support reliability site field product products
+    development engineering logistics billing finance accounting operations success quality
+    legal marketing procurement purchasing security network platform data research design
+    office store region delivery deliveries order orders invoice invoices contract
+    black cyber new old weekly daily monthly annual review call meeting email api it hr"""
+)
+"""Words that make a pair of capitalised words something other than a person's name
+("Black Friday", "Field Service", "Weekly Review")."""
 
 # --- patterns ---------------------------------------------------------------------------------
 
@@ -404,13 +429,14 @@ class Redaction:
 # --- building the placeholders ----------------------------------------------------------------
 
 
-def _strings(value: Any, key: str | None = None) -> list[str]:
+def _strings(value: Any, key: str | None = None, skip: frozenset[str] = _SKIP_FIELDS) -> list[str]:
+    """Every string of a model dump, outside the ``skip`` fields."""
     if isinstance(value, str):
-        return [] if key in _SKIP_FIELDS else [value]
+        return [] if key in skip else [value]
     if isinstance(value, dict):
-        return [s for k, v in value.items() for s in _strings(v, k)]
+        return [s for k, v in value.items() for s in _strings(v, k, skip)]
     if isinstance(value, list | tuple):
-        return [s for v in value for s in _strings(v, key)]
+        return [s for v in value for s in _strings(v, key, skip)]
     return []
 
 
@@ -444,6 +470,59 @@ def _escalation_person(to: str | None, orgs: Iterable[str]) -> str | None:
         ):
             return name
     return None
+
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+_POSSESSIVE = re.compile(r"['\u2019][sS]$")
+
+
+def _name_word(word: str, excluded: frozenset[str]) -> bool:
+    """Whether ``word`` is shaped like a word of a name (``Marco``, ``O'Brien``, ``Ruiz's``)
+    and is none of the ``excluded`` ordinary words."""
+    bare = _POSSESSIVE.sub("", word)
+    parts = re.split(r"['\u2019-]", bare)
+    return (
+        len(bare) >= 2
+        and all(p[:1].isupper() and p[1:] == p[1:].lower() for p in parts)
+        and bare.casefold() not in excluded
+    )
+
+
+def _name_pairs(text: str, excluded: frozenset[str]) -> list[str]:
+    """Names in free text, by shape: two or three capitalised words in a row, on one line,
+    none an ``excluded`` ordinary word ("Marco Ruiz will own the weekly review")."""
+    runs: list[list[str]] = []
+    end = -1
+    for m in _TOKEN.finditer(text):
+        if not _name_word(m.group(), excluded):
+            end = -1
+            continue
+        if end >= 0 and text[end : m.start()] == " ":
+            runs[-1].append(m.group())
+        else:
+            runs.append([m.group()])
+        end = m.end()
+    return [" ".join([*r[:-1], _POSSESSIVE.sub("", r[-1])]) for r in runs if 2 <= len(r) <= 3]
+
+
+def _case_people(case: Case, orgs: tuple[str, ...], excluded: frozenset[str]) -> list[str]:
+    """The people named in the case's fields, in order: customer, sender, escalation decider,
+    the customer's salutation and manager, the hand-over colleague, and owners that are
+    people ("Priya Shah", not "Field Service")."""
+    escalation, after = case.escalation, case.after_meeting
+    owners = [c.owner for c in case.what_changed] + [
+        s.owner for s in (after.agreed if after else [])
+    ]
+    found = [
+        case.customer.name,
+        case.sender.name,
+        _escalation_person(escalation.to if escalation else None, orgs),
+        case.customer.salutation,
+        _escalation_person(case.customer.manager, orgs),
+        case.handover_to.name if case.handover_to else None,
+        *(p for owner in owners if owner for p in _name_pairs(owner, excluded)),
+    ]
+    return [p for p in found if p]
 
 
 class _Builder:
@@ -558,16 +637,24 @@ def redact(case: Case) -> tuple[Case, Redaction]:
     data = case.model_dump()
     texts = _strings(data)
     build = _Builder(texts)
-    people = [case.customer.name, case.sender.name]
     orgs = (case.account, case.sender.company)
-    decider = _escalation_person(case.escalation.to if case.escalation else None, orgs)
-    if decider:
-        people.append(decider)
+    org_words = {_bare(w).casefold() for org in orgs for w in org.split()}
+    excluded = _NOT_NAMES | _ROLE_WORDS | _ORG_GENERIC | _LEGAL | _HONORIFICS | org_words
+    people = _case_people(case, orgs, excluded)
+    prose = _strings(data, skip=_SKIP_FIELDS | {"title"})  # "Operating Room Manager"
+    people += [p for text in prose for p in _name_pairs(text, excluded)]
     for name in people:
         build.person(name)
     for org in dict.fromkeys(orgs):
         build.org(org)
-    for address in (case.customer.email, case.sender.email):
+    handover, escalation = case.handover_to, case.escalation
+    addresses = (
+        case.customer.email,
+        case.sender.email,
+        handover.email if handover else None,
+        escalation.to_email if escalation else None,
+    )
+    for address in addresses:
         if address:
             build.email(address)
     if case.sender.phone:

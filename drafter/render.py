@@ -50,7 +50,9 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
-_TITLES = frozenset("mr mrs ms mx miss dr prof professor sir dame rev fr".split())
+_TITLES = frozenset(
+    ("mr", "mrs", "ms", "mx", "miss", "dr", "prof", "professor", "sir", "dame", "rev", "fr")
+)
 """Honorifics that may open a name ("Dr. Dana Whitfield"), compared without the full stop."""
 
 
@@ -130,11 +132,11 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
+def _bytecode_cache(name: str) -> jinja2.BytecodeCache | None:
     """Compiled templates in the user's cache folder: compiling costs more than drafting."""
     import platformdirs
 
-    folder = Path(platformdirs.user_cache_dir("drafter", appauthor=False)) / "jinja"
+    folder = Path(platformdirs.user_cache_dir("drafter", appauthor=False)) / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -144,22 +146,27 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 @cache
 def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d)) for d in template_dirs]
-    loaders.append(jinja2.FileSystemLoader(str(resource_dir("templates"))))
-    env_class = jinja2.Environment
-    if template_dirs:  # the user's own templates: no attribute tricks, no file access
-        from jinja2.sandbox import SandboxedEnvironment
+    builtin = jinja2.FileSystemLoader(str(resource_dir("templates")))
+    options: dict[str, Any] = {
+        "undefined": jinja2.StrictUndefined,
+        "autoescape": jinja2.select_autoescape(["html", "htm"], default_for_string=False),
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": False,
+    }
+    if template_dirs:  # the user's own templates: sandboxed, limited, only files in the folder
+        from drafter.sandbox import SANDBOX_VERSION, FolderLoader, LimitedEnvironment
 
-        env_class = SandboxedEnvironment
-    env = env_class(
-        loader=jinja2.ChoiceLoader(loaders),
-        undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(["html", "htm"], default_for_string=False),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-        bytecode_cache=_bytecode_cache(),
-    )
+        loaders = [*(FolderLoader(d) for d in template_dirs), builtin]
+        env: jinja2.Environment = LimitedEnvironment(
+            loader=jinja2.ChoiceLoader(loaders),
+            # Its own cache: code compiled with the sandbox's guards is never mixed with
+            # code compiled without them (the cache keys on name and source only).
+            bytecode_cache=_bytecode_cache(f"jinja-sandbox-{SANDBOX_VERSION}"),
+            **options,
+        )
+    else:
+        env = jinja2.Environment(loader=builtin, bytecode_cache=_bytecode_cache("jinja"), **options)
     env.filters.update(FILTERS)
     return env
 
@@ -188,8 +195,15 @@ def render_template(
         ctx = template.new_context(
             {**variables, "markdown": options.markdown, "heading": heading_for(options.markdown)}
         )
-        subject = "".join(template.blocks["subject"](ctx)).strip()
-        body = "".join(template.blocks["body"](ctx))
+        if env.sandboxed:
+            from drafter.sandbox import render_limited
+
+            dirs = options.template_dirs
+            subject = render_limited(lambda: template.blocks["subject"](ctx), name, dirs)
+            body = render_limited(lambda: template.blocks["body"](ctx), name, dirs)
+        else:
+            subject = "".join(template.blocks["subject"](ctx))
+            body = "".join(template.blocks["body"](ctx))
     except KeyError as exc:
         raise InputError(f"template {name} must define a {{% block {exc.args[0]} %}}.") from None
     except jinja2.TemplateSyntaxError as exc:

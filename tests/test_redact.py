@@ -48,6 +48,7 @@ def secrets(case: Case) -> list[str]:
     out += [w for name in people + out[:2] for w in [name, *name.split()] if len(w) > 3]
     out += [e for e in (case.customer.email, case.sender.email, case.sender.phone) if e]
     generic = {"group", "regional", "hospital", "medical", "devices", "supply", "systems"}
+    generic |= {"imaging"}  # "Clearline Imaging", and "their current imaging vendor"
     return [s for s in dict.fromkeys(out) if s.lower() not in generic]
 
 
@@ -291,7 +292,7 @@ def test_common_word_names_are_not_over_redacted() -> None:
     assert redacted.sender.name == "Torwynne"  # a name field is always a name
     assert redacted.customer_words == (
         "May I ask why? We may need to talk to Korvessa about it.\n"
-        "Will you call? We will wait for Torwynne. Mark my words. Torwynne Smith called."
+        "Will you call? We will wait for Torwynne. Mark my words. Torwynne Fenwarde called."
     )
 
 
