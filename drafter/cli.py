@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,14 +18,17 @@ from drafter.cli_log import log
 from drafter.drafts import KINDS, Kind
 from drafter.errors import EXIT_BAD_INPUT, EXIT_UNEXPECTED, DrafterError, InputError
 from drafter.output import EXTENSIONS, FORMATS, Format
+from drafter.resources import example_summary, examples
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXIT_INTERRUPTED = 130
 EXIT_CODES = """\b
 Exit codes:
   0  success
   1  unexpected error, or a check failed (`drafter check`, `--strict`)
-  2  bad input: case file, config, template or option"""
+  2  bad input: case file, config, template or option
+  130  interrupted (Ctrl-C)"""
 
 MAIN_HELP = f"""Draft the messages that win back a customer your company has hurt.
 
@@ -59,6 +65,9 @@ class DrafterGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt:  # after ^C on a terminal, start a fresh line
+            click.echo(f"{chr(10) if sys.stderr.isatty() else ''}drafter: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             sys.stderr.close()  # the reader (e.g. `| head`) went away: not an error
             ctx.exit(0)
@@ -81,7 +90,22 @@ def cli() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGINT, _first_interrupt)
+    # Last of all at exit: Python's teardown then restores the default handler, and a
+    # Ctrl-C in that moment would kill the process with no word.
+    atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
     cli(prog_name="drafter")
+
+
+def _first_interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C: stop what runs (KeyboardInterrupt); a second press ends the process at once."""
+    signal.signal(signal.SIGINT, _second_interrupt)
+    raise KeyboardInterrupt
+
+
+def _second_interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C again while stopping: exit 130 now, without cleanup or traceback."""
+    os._exit(EXIT_INTERRUPTED)
 
 
 cli.add_command(log)
@@ -159,13 +183,16 @@ def _model_options(f: F) -> F:
             type=click.FloatRange(min=0, min_open=True),
             default=None,
             metavar="SECONDS",
-            help="Per request [default: 120, or 600 for a local server].",
+            help="Per try [default: 60, or 120 for a local server]. A draft's request gives "
+            "up after TIMEOUT x (MAX_RETRIES + 1) plus the back-off (0.5 s doubling, at most "
+            "8 s): 182 s at the defaults (362 s local), then you get the template draft.",
         ),
         click.option(
             "--max-retries",
             type=click.IntRange(0, 10),
             default=None,
-            help="Retries of rate limits, 5xx and timeouts, by the client [default: 2].",
+            help="Retries of rate limits, 5xx and timeouts, by the client [default: 2]. A "
+            "Retry-After longer than the time left is not waited for.",
         ),
         click.option(
             "--max-prompt-tokens",
@@ -266,9 +293,11 @@ Examples:
         **opts: Any,
     ) -> None:
         from drafter import pipeline
-        from drafter.output import format_for_path, write_atomic
+        from drafter.cli_log import unwritten
+        from drafter.errors import OutputError
+        from drafter.output import output_format, write_atomic
 
-        chosen = fmt or format_for_path(output) or "text"
+        chosen = output_format(fmt, output)
         target = output or "-"
         request = pipeline.Request.build(
             case, choices=_choices(opts), dry_run=dry_run, log=not no_log, **opts
@@ -283,7 +312,10 @@ Examples:
         if target == "-":
             _write_stdout(produced.data)
         else:
-            write_atomic(Path(target), produced.data, force=force)
+            try:
+                write_atomic(Path(target), produced.data, force=force)
+            except OutputError as exc:
+                raise unwritten(exc, {kind: produced.history_id}, request.log) from None
             click.echo(f"wrote {target}", err=True)
         produced.written(target)
 
@@ -328,7 +360,8 @@ def all_command(
       drafter all case.yaml -o drafts/ --format eml
     """
     from drafter import pipeline
-    from drafter.output import write_files
+    from drafter.cli_log import unwritten
+    from drafter.output import WriteError, write_files
 
     chosen: Format = fmt or "text"
     request = pipeline.Request.build(
@@ -345,7 +378,14 @@ def all_command(
         produced = pipeline.produce(request, kind, chosen, str(path))
         _report(produced, verbose)
         drafts.append((path, produced))
-    write_files([(path, produced.data) for path, produced in drafts], force=force)
+    try:
+        write_files([(path, produced.data) for path, produced in drafts], force=force)
+    except WriteError as exc:
+        for path, produced in drafts:
+            if path in exc.placed:
+                produced.written(str(path))
+        ids = {path.stem: produced.history_id for path, produced in drafts}
+        raise unwritten(exc, ids, request.log) from None
     for path, produced in drafts:
         produced.written(str(path))
         click.echo(f"wrote {path}", err=True)
@@ -570,20 +610,30 @@ def batch_run(
                 produce,
                 jobs=jobs,
                 progress=lambda _: bar.update(1),
+                folders=folders,
                 processes=processes,
             )
         except KeyboardInterrupt:
-            click.echo(
-                "\ndrafter: interrupted; finished drafts are kept. Rerun the same command "
-                "to resume.",
-                err=True,
-            )
-            raise click.exceptions.Exit(130) from None
+            _interrupted(batching.kept(folders.values()))
     click.echo(batching.summary_table(results))
     if any(r.status == "invalid" for r in results):
         raise click.exceptions.Exit(EXIT_BAD_INPUT)
     if not all(r.ok for r in results):
         raise click.exceptions.Exit(EXIT_UNEXPECTED)
+
+
+def _interrupted(kept: int) -> None:
+    """Stop a batch after Ctrl-C: one line, exit 130; a second Ctrl-C is ignored."""
+    import signal
+
+    with contextlib.suppress(ValueError):  # not the main thread: nothing to ignore
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    click.echo(
+        f"\ndrafter: interrupted; {kept} finished draft{'s are' if kept != 1 else ' is'} kept; "
+        "rerun the same command to resume.",
+        err=True,
+    )
+    raise click.exceptions.Exit(130)
 
 
 def _submit(
@@ -606,17 +656,18 @@ def _submit(
             "--via batch-api drafts with a model: set OPENAI_API_KEY (or the [llm] api_key "
             "in the config), and do not pass --mode templates."
         )
-    submission = batchapi.submit(
-        paths,
-        folder,
-        kinds,
-        fmt,
-        llm,
-        config=config,
-        tone=tone,
-        templates_dir=templates_dir,
-        redact=redact,
-    )
+    with batching.locked(folder):
+        submission = batchapi.submit(
+            paths,
+            folder,
+            kinds,
+            fmt,
+            llm,
+            config=config,
+            tone=tone,
+            templates_dir=templates_dir,
+            redact=redact,
+        )
     if submission.invalid:
         click.echo(batching.summary_table(submission.invalid))
         click.echo("")
@@ -729,29 +780,47 @@ def batch_collect(folder: Path, jobs: int, no_log: bool) -> None:
 def validate(cases: tuple[str, ...]) -> None:
     """Check case files without drafting anything.
 
-    Prints one line per valid file; for an invalid one, every problem with its line
-    number and field. Exits 2 if any file is invalid.
+    CASE is a file, a folder (its *.yaml and *.yml files), a glob, or - for standard
+    input, as for `drafter batch`. Prints one line per valid file; for an invalid one,
+    every problem with its line number and field. Exits 2 if any file is invalid.
 
     \b
     Example:
-      drafter validate cases/*.yaml
+      drafter validate cases/
     """
-    from drafter import pipeline
+    from drafter.batch import find_cases
 
     failed = 0
-    for path in cases:
+    seen: set[str] = set()
+    for spec in cases:
         try:
-            case = pipeline.load_case(path)
+            paths = [spec] if spec == "-" else [str(p) for p in find_cases([spec])]
         except InputError as exc:
             failed += 1
             click.echo(f"drafter: {exc}", err=True)
             continue
-        click.echo(
-            f"{path}: ok — {case.account}, {len(case.what_went_wrong)} failure(s), "
-            f"{len(case.what_changed)} change(s), tone {case.tone}"
-        )
+        for path in paths:
+            if path not in seen:
+                seen.add(path)
+                failed += not _validate_one(path)
     if failed:
         raise click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
+def _validate_one(path: str) -> bool:
+    """Print whether the case file at ``path`` is valid (its problems if not); return that."""
+    from drafter import pipeline
+
+    try:
+        case = pipeline.load_case(path)
+    except InputError as exc:
+        click.echo(f"drafter: {exc}", err=True)
+        return False
+    click.echo(
+        f"{path}: ok — {case.account}, {len(case.what_went_wrong)} failure(s), "
+        f"{len(case.what_changed)} change(s), tone {case.tone}"
+    )
+    return True
 
 
 @cli.command()
@@ -779,23 +848,57 @@ def schema() -> None:
     click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
+def _list_examples(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """Print each example case's name and one-line description, then exit."""
+    if not value or ctx.resilient_parsing:
+        return
+    found = examples()
+    width = max(map(len, found), default=0)
+    for name, example_path in found.items():
+        click.echo(f"{name:<{width}}  {example_summary(example_path)}")
+    ctx.exit()
+
+
 @cli.command()
 @click.argument("path", default="case.yaml", required=False)
+@click.option(
+    "--example",
+    type=click.Choice(list(examples())),
+    metavar="NAME",
+    help="Write the named example case instead of the starter (see --list-examples).",
+)
+@click.option(
+    "--list-examples",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_list_examples,
+    help="List the example cases, one line each, and exit.",
+)
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
-def init(path: str, force: bool) -> None:
+def init(path: str, example: str | None, force: bool) -> None:
     """Write a commented starter case file to PATH (default case.yaml; - for stdout).
 
     Every field is explained in a comment; replace the example story with yours,
-    then run `drafter validate PATH`.
+    then run `drafter validate PATH`. With --example NAME, write one of the
+    complete example cases instead, ready to draft from.
+
+    \b
+      drafter init --list-examples
+      drafter init --example late-payroll example.yaml
     """
-    data = (Path(__file__).parent / "starter.yaml").read_bytes()
+    source = examples()[example] if example else Path(__file__).parent / "starter.yaml"
+    data = source.read_bytes()
     if path == "-":
         _write_stdout(data)
         return
     from drafter.output import write_atomic
 
     write_atomic(Path(path), data, force=force)
-    click.echo(f"wrote {path}; edit it, then run: drafter validate {path}", err=True)
+    if example:
+        click.echo(f"wrote {path}, the {example} example; try: drafter email {path}", err=True)
+    else:
+        click.echo(f"wrote {path}; edit it, then run: drafter validate {path}", err=True)
 
 
 # ---------------------------------------------------------------- config

@@ -1,4 +1,4 @@
-"""Locate the bundled ``templates/`` and ``prompts/`` folders, installed or in a checkout."""
+"""Locate the bundled ``templates/`` and ``prompts/`` folders and the example cases."""
 
 from __future__ import annotations
 
@@ -15,3 +15,15 @@ def resource_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"drafter is installed without its {name}/ folder")
+
+
+def examples() -> dict[str, Path]:
+    """The example case files shipped with drafter, by name (the file name without .yaml)."""
+    return {path.stem: path for path in sorted((_PACKAGE / "examples").glob("*.yaml"))}
+
+
+def example_summary(path: Path) -> str:
+    """The one-line description an example case opens with (its first comment line)."""
+    with path.open(encoding="utf-8") as lines:
+        first = lines.readline()
+    return first.removeprefix("#").strip()

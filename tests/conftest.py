@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,44 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SHARED_CASES = sorted((SHARED / "cases").glob("*.yaml"))
+NEEDS_SHARED = (
+    f"needs the specification's shared material in {SHARED} (its cases and tiktoken files), "
+    "which is not part of this repository"
+)
+_TEST_IMPORT = re.compile(r"^from tests\.(test_\w+) import", re.MULTILINE)
 
-os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(SHARED / "tiktoken"))
+if (SHARED / "tiktoken").is_dir():
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(SHARED / "tiktoken"))
+
+
+class _NeedsShared(pytest.Module):
+    """A test module that reads ../shared, collected as one skip when the folder is absent."""
+
+    def collect(self) -> list[pytest.Item | pytest.Collector]:
+        pytest.skip(f"{self.path.name} {NEEDS_SHARED}")
+
+
+def pytest_pycollect_makemodule(
+    module_path: Path, parent: pytest.Collector
+) -> pytest.Module | None:
+    """Without ../shared (a clone on its own), skip the modules that use it instead of
+    importing them: their module-level lookups of shared cases would fail at collection."""
+    if SHARED.is_dir() or not _uses_shared(module_path):
+        return None
+    return _NeedsShared.from_parent(parent, path=module_path)
+
+
+def _uses_shared(module_path: Path, seen: frozenset[Path] = frozenset()) -> bool:
+    """Whether a test module names ../shared, itself or through a test module it imports."""
+    text = module_path.read_text(encoding="utf-8")
+    if "SHARED" in text or 'parent / "shared"' in text:
+        return True
+    imported = {module_path.with_name(f"{name}.py") for name in _TEST_IMPORT.findall(text)}
+    return any(
+        _uses_shared(other, seen | {module_path})
+        for other in imported - seen - {module_path}
+        if other.is_file()
+    )
 
 
 @pytest.fixture(autouse=True)

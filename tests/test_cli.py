@@ -237,15 +237,6 @@ def test_real_process_error_has_no_traceback(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1  # one line, one paragraph
 
 
-def test_readme_example_output_is_what_drafter_prints() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    shown = readme.split("```text\n", 1)[1].split("```", 1)[0]
-    case = next(str(p) for p in SHARED_CASES if p.stem == "missed-deliveries")
-    assert "drafter email ../shared/cases/missed-deliveries.yaml" in readme
-    result = CliRunner().invoke(cli, ["email", case])
-    assert (result.exit_code, result.stdout) == (0, shown)
-
-
 BAD_EMAIL = """Subject: Checking in
 
 Hi Dana, unfortunately due to circumstances your order was wrong. To make up for it we can
