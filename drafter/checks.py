@@ -13,9 +13,10 @@ import math
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from drafter.case import Case
@@ -156,7 +157,9 @@ _NEGATED_AFTER = re.compile(
 """A term as the subject of a negated verb: 'more business isn't on the table'."""
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
-_WORD = re.compile(r"\S*[^\W_]\S*")
+_WORD = re.compile(r"(?<!\S)\S*[^\W_]\S*")
+"""A token with a letter or digit; tried only where a token starts, so a long run of
+symbols is scanned once, not once per character."""
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _SUFFIXES = ("ing", "ed", "es", "s")
 _STOPWORD_TEXT = """a about above after against all also am an and any are as at be
@@ -179,21 +182,21 @@ def _normalize(text: str) -> str:
 
 def _unwrap(text: str) -> str:
     """Join wrapped lines of a paragraph; keep list items, headings and labels on their own."""
-    out: list[str] = []
+    out: list[list[str]] = []  # each output line as its wrapped pieces, joined once at the end
     joinable = False
     for raw in text.split("\n"):
         line = _SPACES.sub(" ", _QUOTE_PREFIX.sub("", _EMPHASIS.sub("", raw).strip())).strip()
         if not line:
             if out and out[-1]:
-                out.append("")
+                out.append([])
             joinable = False
             continue
         if joinable and not _STRUCTURAL.match(line):
-            out[-1] += " " + line
+            out[-1].append(line)
         else:
-            out.append(line)
+            out.append([line])
         joinable = not (line.startswith("#") or line.endswith(":"))
-    return "\n".join(out).strip()
+    return "\n".join(" ".join(pieces) for pieces in out).strip()
 
 
 @lru_cache(maxsize=8192)
@@ -256,12 +259,14 @@ def _name_in(text: str, name: str) -> bool:
 
 _MULT = r"(?:k|m|bn|thousand|million|billion)"
 _MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
-_AMOUNT = r"\d[\d,]*(?:\.\d+)?"
+_AMOUNT = r"\d[\d,]*+(?:\.\d+)?"
+_AMOUNT_START = r"(?:(?<![\w,])|(?<![\d,],)(?<=,))"
+"""Where an amount may start: at a run of digits and commas, not inside one (linear time)."""
 _MONEY = re.compile(
     rf"[$€£¥₹]\s?(?P<a>{_AMOUNT})(?:\s?(?P<am>{_MULT})\b)?"
-    rf"|\b(?P<b>{_AMOUNT})\s?(?:(?P<bm>{_MULT})\s?)?"
+    rf"|{_AMOUNT_START}(?P<b>{_AMOUNT})\s?(?:(?P<bm>{_MULT})\s?)?"
     r"(?:USD|EUR|GBP|JPY|INR|CAD|AUD|CHF|SEK|NOK|DKK|dollars?|euros?|pounds?)\b"
-    rf"|\b(?P<c>{_AMOUNT})\s(?P<cm>thousand|million|billion)\b",
+    rf"|{_AMOUNT_START}(?P<c>{_AMOUNT})\s(?P<cm>thousand|million|billion)\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(rf"(?<![\w.])(?P<n>{_AMOUNT})(?:\s?(?P<nm>{_MULT})\b)?", re.IGNORECASE)
@@ -397,6 +402,26 @@ def _facts(case: Case) -> _Facts:
 
 
 @dataclass(frozen=True)
+class _Reach:
+    """Spans sorted by start, to ask in log time how far those starting by a position reach:
+    'is this inside one of them?' stays cheap however many spans there are."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    """The running maximum of the spans' ends, in order of start."""
+
+    @classmethod
+    def of(cls, spans: Iterable[tuple[int, int]]) -> _Reach:
+        ordered = sorted(spans)
+        return cls(tuple(a for a, _ in ordered), tuple(accumulate((b for _, b in ordered), max)))
+
+    def at(self, pos: int) -> int:
+        """The furthest end of a span starting at or before ``pos``; -1 if there is none."""
+        i = bisect_right(self.starts, pos)
+        return self.ends[i - 1] if i else -1
+
+
+@dataclass(frozen=True)
 class _Doc:
     """One draft, prepared once for all rules."""
 
@@ -406,15 +431,19 @@ class _Doc:
     flow: str
     """Subject and body with wrapped lines joined: what phrases are matched against."""
     stems: tuple[str, ...]
-    verbatim: tuple[tuple[int, int], ...]
+    verbatim: _Reach
     """Spans of ``flow`` copied from the case."""
     breaks: tuple[int, ...]
     """Sentence ends in ``flow``."""
     facts: _Facts
+    searched: dict[tuple[re.Pattern[str], int, int], bool] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """What :meth:`sentence_has` found, by pattern and span."""
 
     def copied(self, m: re.Match[str]) -> bool:
         """Was this match copied verbatim from the case?"""
-        return any(a <= m.start() and m.end() <= b for a, b in self.verbatim)
+        return self.verbatim.at(m.start()) >= m.end()
 
     def sentence(self, pos: int) -> tuple[int, int]:
         """The span of the sentence around ``pos``."""
@@ -446,10 +475,15 @@ class _Doc:
         near = " ".join(before.split()[-NEGATION_WORDS:])
         return bool(_NEGATION.search(near) or _NEGATED_AFTER.match(self.flow, m.end()))
 
-    def context(self, pos: int) -> str:
-        """The sentence around ``pos`` and the next one: where ownership may follow."""
+    def sentence_has(self, pattern: re.Pattern[str], pos: int, *, and_next: bool = False) -> bool:
+        """Does ``pattern`` occur in the sentence around ``pos`` (and, ``and_next``, the one
+        after it)? Each sentence is searched once, however many matches it holds."""
         start, end = self.sentence(pos)
-        return self.flow[start : self.sentence(end)[1]]
+        end = self.sentence(end)[1] if and_next else end
+        key = (pattern, start, end)
+        if key not in self.searched:
+            self.searched[key] = bool(pattern.search(self.flow, start, end))
+        return self.searched[key]
 
 
 def _spans(flow: str, strings: Iterable[str]) -> tuple[tuple[int, int], ...]:
@@ -480,7 +514,7 @@ def _prepare(kind: Kind, subject: str, body: str, case: Case) -> _Doc:
         body=body,
         flow=flow,
         stems=_stems(flow),
-        verbatim=_spans(flow, (*facts.strings, facts.quote)),
+        verbatim=_Reach.of(_spans(flow, (*facts.strings, facts.quote))),
         breaks=tuple(m.end() for m in _SENTENCE_END.finditer(flow)),
         facts=facts,
     )
@@ -493,9 +527,10 @@ def _split_headers(text: str) -> tuple[str, str]:
     while i < len(lines) and (m := _HEADER.match(lines[i])):
         subject = m[2].strip() if m[1].lower() == "subject" else subject
         i += 1
-    rest = lines[i:]
-    while rest and not rest[0].strip():
-        rest.pop(0)
+    first = i
+    while first < len(lines) and not lines[first].strip():
+        first += 1
+    rest = lines[first:]
     if i == 0 and len(rest) > 1 and _is_title(rest[0]) and not rest[1].strip():
         subject, rest = rest[0].strip(), rest[1:]
     return subject, "\n".join(rest)
@@ -573,11 +608,9 @@ def _changes_named(doc: _Doc) -> list[Violation]:
             for c in doc.case.what_changed
             if not _mentioned([c.change], doc.stems)
         ]
-    return [
-        _violation("changes-named", doc.sentence_text(m.start()))
-        for m in _VAGUE.finditer(doc.flow)
-        if not doc.copied(m)
-    ]
+    spans = [doc.sentence(m.start()) for m in _VAGUE.finditer(doc.flow) if not doc.copied(m)]
+    said = {span: _violation("changes-named", doc.sentence_text(span[0])) for span in set(spans)}
+    return [said[span] for span in spans]
 
 
 _SELLING = re.compile(
@@ -592,7 +625,7 @@ _SELLING = re.compile(
     r"|pricing|price (?:list|increase|change|cut|reduction|break|match|point)s?"
     r"|(?:special|better|lower|best|reduced|discounted|preferential) prices?"
     r"|(?:additional|further|more|new) business)\b"
-    r"|\d+(?:\.\d+)?\s?(?:%|percent)\s?off\b",
+    r"|(?<!\d)\d+(?:\.\d+)?\s?(?:%|percent)\s?off\b",
     re.IGNORECASE,
 )
 _PLEDGE = re.compile(r"\bearn(?:ed)? (?:the right|it back|back your trust)\b", re.IGNORECASE)
@@ -607,7 +640,7 @@ def _no_selling(doc: _Doc) -> list[Violation]:
             if not (
                 doc.copied(m)
                 or doc.negated(m)
-                or _PLEDGE.search(doc.sentence_text(m.start()))
+                or doc.sentence_has(_PLEDGE, m.start())
                 or _approved(m[0], doc.facts.gifts | doc.facts.changes)
             )
         ),
@@ -668,7 +701,7 @@ def _no_excuses(doc: _Doc) -> list[Violation]:
     found += [
         m
         for m in _NEW_HERE.finditer(doc.flow)
-        if not (doc.copied(m) or _OWNING.search(doc.context(m.start())))
+        if not (doc.copied(m) or doc.sentence_has(_OWNING, m.start(), and_next=True))
     ]
     return _phrases("no-excuses", found)
 
@@ -680,7 +713,7 @@ _OFFER_TERM = re.compile(
     r"|free (?:of|service|months?|upgrades?|products?|replacements?|training|licen[cs]es?|support"
     r"|shipping|delivery|deliveries|stock|units?|items?|days?|weeks?)"
     r"|(?:days?|weeks?|months?|years?) (?:free|at no (?:charge|cost)))\b"
-    r"|\d+(?:\.\d+)?\s?(?:%|percent)\s?off\b",
+    r"|(?<!\d)\d+(?:\.\d+)?\s?(?:%|percent)\s?off\b",
     re.IGNORECASE,
 )
 _OFFER_CUE = re.compile(
@@ -707,8 +740,9 @@ def _no_invented_facts(doc: _Doc) -> list[Violation]:
         taken.append(m.span())
         if not any(_date_known(ref, facts.dates) for ref in _date_refs(m)):
             found.append(m)
+    reach = _Reach.of(taken)
     for m in _YEAR.finditer(doc.flow):
-        inside = any(a <= m.start() < b for a, b in taken)
+        inside = reach.at(m.start()) > m.start()
         if not inside and int(m[0]) not in facts.years:
             found.append(m)
     allowed = facts.gifts | (facts.needs if doc.kind == "escalation" else frozenset())
@@ -778,14 +812,16 @@ def _length(doc: _Doc) -> list[Violation]:
 
 
 _PLACEHOLDER = re.compile(
-    r"\{[{%#][^\n]*?[}%#]\}|\{\{|\}\}|\{%|%\}|\$?\{\s*[A-Za-z_][\w.]*\s*\}"  # template syntax
+    r"\{[{%#][^\n{]*?[}%#]\}|\{\{|\}\}|\{%|%\}|\$?\{\s*[A-Za-z_][\w.]*\s*\}"  # template syntax
     r"|_{3,}"  # a blank to fill in
-    r"|<(?:insert|your |name|company|date|customer|todo)[^>@\n]*>"  # <insert name>
-    r"|\[(?:[^\]\n]*(?:name|company|insert|date|customer|client|recipient|sender|title"
-    r"|placeholder|tbd|todo)[^\]\n]*|(?-i:X+)|\.\.\.|…)\](?!\()"  # [Name], not [a](link)
+    r"|<(?:insert|your |name|company|date|customer|todo)[^<>@\n]*>"  # <insert name>
+    r"|\[(?:(?>[^\[\]\n]*(?:name|company|insert|date|customer|client|recipient|sender|title"
+    r"|placeholder|tbd|todo))[^\[\]\n]*+|(?-i:X+)|\.\.\.|…)\](?!\()"  # [Name], not [a](link)
     r"|(?-i:\b(?:TODO|TBD|FIXME|XX+)\b)|\blorem\b",
     re.IGNORECASE,
 )
+"""Template syntax and blanks. A tag or bracket does not nest ('{{', '[' or '<' inside one
+starts a new one), so each character is scanned from one opener only: linear time."""
 
 
 def _no_placeholders(doc: _Doc) -> list[Violation]:
@@ -810,12 +846,12 @@ _TIMEBOX = re.compile(
 def _agenda_items(body: str) -> list[str]:
     """Top-level agenda items: numbered lines if any, else bullets outside an attendee list."""
     items: list[tuple[int, bool, str]] = []
-    section = ""
+    people = False  # is the section (the last non-blank line, not an item) an attendee list?
     for line in body.split("\n"):
         m = _ITEM.match(line)
         if not m:
-            section = line if line.strip() else section
-        elif not _PEOPLE.search(section):
+            people = bool(_PEOPLE.search(line)) if line.strip() else people
+        elif not people:
             indent = len(m["indent"].expandtabs())
             items.append((indent, m["marker"][0].isdigit(), m["text"]))
     pool = [item for item in items if item[1]] or items
