@@ -1,24 +1,21 @@
 """Draft many cases through the OpenAI Batch API: submit, status, collect.
 
 :func:`submit` writes one JSONL line per valid case and artifact, whose body is exactly the
-first request the direct path sends (:func:`drafter.llm.request_body`), uploads it, starts
-a batch, and records in ``DIR/.drafter-batch.json`` everything collecting needs: the batch
-and file ids, the settings (never the API key), and each case's path and text, so the
-drafts are made for what was submitted even if a case file changes meanwhile.
+direct path's first request (:func:`drafter.llm.openai_api.request_body`), uploads it, starts
+a batch, and records in ``DIR/.drafter-batch.json`` what collecting needs: the batch and file
+ids, the settings (never the API key), each case's path and text (drafts are made for what
+was submitted even if a case file changes meanwhile).
 
-:func:`collect` downloads the output and error files into ``DIR``, then drafts every case
-through :func:`drafter.pipeline.produce` with the batch's line as the model's first reply:
-the same checks, repair rounds (through the chat API), template fallback and history log as
-the direct path, into the same per-case folders and manifests as ``drafter batch``
-(:mod:`drafter.batch`). An error line, or a request with no line, falls back to the template
-with the reason. Collecting again downloads nothing and redoes no finished draft.
-
-``openai`` is imported only by the functions that talk to the API.
+:func:`collect` downloads the output and error files once, then drafts every case through
+:func:`drafter.pipeline.produce` with the batch's line, read like a direct reply, as the
+model's first reply: the same checks, repair rounds (chat API), template fallback, history,
+per-case folders and manifests as ``drafter batch``. An error line, or no line, falls back to
+the template with the reason. Collecting again redoes no finished draft. ``openai`` is
+imported only by the functions that talk to the API.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -28,6 +25,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from drafter import __version__, pipeline
 from drafter import batch as batching
+from drafter.batchfiles import folders_for
+from drafter.batchreport import CaseResult
 from drafter.case import Tone
 from drafter.casefile import read_source
 from drafter.config import UserConfig
@@ -39,7 +38,8 @@ if TYPE_CHECKING:
     import openai
     from openai.types import Batch
 
-    from drafter.llm import Given, LLMSettings
+    from drafter.llm.provider import Failure
+    from drafter.settings import LLMSettings
 
 STATE = ".drafter-batch.json"
 REQUESTS = ".drafter-batch-requests.jsonl"
@@ -64,12 +64,11 @@ class Submission:
     """What :func:`submit` did: the state it recorded and the cases it could not submit."""
 
     state: dict[str, Any]
-    invalid: list[batching.CaseResult]
+    invalid: list[CaseResult]
 
     @property
     def batch_id(self) -> str | None:
-        batch_id = self.state.get("batch_id")
-        return str(batch_id) if batch_id else None
+        return str(self.state["batch_id"]) if self.state.get("batch_id") else None
 
     @property
     def requests(self) -> int:
@@ -101,33 +100,24 @@ def _write_state(out: Path, state: Mapping[str, Any]) -> None:
     write_atomic(out / STATE, data, force=True)
 
 
-def _settings_record(settings: LLMSettings) -> dict[str, Any]:
-    """The model settings to collect with: everything but the API key and any
-    ``user:password@`` in the base URL."""
-    record = dataclasses.asdict(settings)
-    del record["api_key"]
-    if settings.base_url:
-        record["base_url"] = settings.url
-    return record
-
-
 def settings_from(state: Mapping[str, Any], config: UserConfig) -> LLMSettings:
     """The model settings recorded at submission, with today's API key."""
-    from drafter.llm import LLMSettings
+    from drafter.settings import reloaded
 
-    return LLMSettings(**state["settings"]["llm"], api_key=pipeline.api_key(config))
+    recorded = state["settings"]
+    return reloaded(recorded["llm"], config, redact=recorded["redact"])
 
 
 def _client(settings: LLMSettings) -> openai.OpenAI:
-    from drafter import llm
+    from drafter.llm.openai_api import make_client
 
-    return llm.make_client(settings)
+    return make_client(settings)
 
 
 def _api_error(exc: Exception, settings: LLMSettings, doing: str) -> BatchAPIError:
-    from drafter import llm
+    from drafter.llm.openai_api import explain
 
-    return BatchAPIError(f"{doing}: {llm.explain(exc, settings)}")
+    return BatchAPIError(f"{doing}: {explain(exc, settings)}")
 
 
 def next_command(verb: str, out: Path) -> str:
@@ -159,7 +149,8 @@ def submit(
     """
     import openai
 
-    from drafter import llm, tokens
+    from drafter import tokens
+    from drafter.llm.openai_api import request_body
 
     if (out / STATE).exists():
         old = read_state(out)
@@ -169,9 +160,9 @@ def submit(
                 f"`{next_command('status', out)}` and `{next_command('collect', out)}`, "
                 "or choose another -o DIR for a new batch."
             )
-    folders = batching.folders_for(cases, out)
+    folders = folders_for(cases, out)
     entries: list[dict[str, Any]] = []
-    invalid: list[batching.CaseResult] = []
+    invalid: list[CaseResult] = []
     lines: list[dict[str, Any]] = []
     for path in cases:
         folder = folders[path]
@@ -179,9 +170,7 @@ def submit(
             _, text = read_source(str(path))
             case = pipeline.load_case(str(path), config, text)
         except InputError as exc:
-            invalid.append(
-                batching.CaseResult(source=path, folder=folder, invalid=True, reasons=[str(exc)])
-            )
+            invalid.append(CaseResult(source=path, folder=folder, invalid=True, reasons=[str(exc)]))
             entries.append({"path": str(path), "folder": folder.name, "invalid": str(exc)})
             continue
         request = pipeline.Request.of(
@@ -198,7 +187,7 @@ def submit(
         for kind in kinds:
             custom_id = f"{folder.name}/{kind}"
             try:
-                body = llm.request_body(kind, prompt_case or request.case, settings)
+                body = request_body(kind, prompt_case or request.case, settings)
             except tokens.PromptTooLong as exc:
                 entry["unsent"][kind] = str(exc)
                 continue
@@ -216,7 +205,7 @@ def submit(
         "endpoint": ENDPOINT,
         "requests_file": REQUESTS,
         "settings": {
-            "llm": _settings_record(settings),
+            "llm": settings.stored(),
             "format": fmt,
             "kinds": list(kinds),
             "tone": tone,
@@ -327,7 +316,7 @@ def describe(current: Batch) -> str:
 # --- collect ---------------------------------------------------------------------------------
 
 
-def reply_of(line: Mapping[str, Any]) -> tuple[str | None, Given]:
+def reply_of(line: Mapping[str, Any]) -> tuple[str | None, Mapping[str, Any] | str]:
     """One output or error file line: its custom id, and the chat completion or the reason
     there is none."""
     custom_id = line.get("custom_id")
@@ -352,12 +341,18 @@ def fetch(out: Path, *, config: UserConfig, client: openai.OpenAI | None = None)
     state. Raises :class:`BatchNotReady` while the batch runs, :class:`BatchAPIError` if it
     failed."""
     state = read_state(out)
-    result = state.get("result")
-    if result and all((out / name).exists() for name in result["files"]):
-        return state
     settings = settings_from(state, config)
-    _download(out, state, client or _client(settings), settings)
+    _fetched(out, state, settings, client)
     return state
+
+
+def _fetched(
+    out: Path, state: dict[str, Any], settings: LLMSettings, client: openai.OpenAI | None
+) -> None:
+    """``state`` with the results downloaded, unless they already are."""
+    result = state.get("result")
+    if not (result and all((out / name).exists() for name in result["files"])):
+        _download(out, state, client or _client(settings), settings)
 
 
 def _download(
@@ -391,9 +386,12 @@ def _download(
     _write_state(out, state)
 
 
-def _replies(out: Path, state: Mapping[str, Any]) -> dict[str, Given]:
-    """Every line of the downloaded files by custom id; a reply beats an error."""
-    replies: dict[str, Given] = {}
+def _replies(out: Path, state: Mapping[str, Any]) -> dict[str, Mapping[str, Any] | Failure]:
+    """Every line of the downloaded files by custom id: the chat-completion body, or why
+    there is none; a reply beats an error."""
+    from drafter.llm.provider import Failure, Why
+
+    replies: dict[str, Mapping[str, Any] | Failure] = {}
     for name in state["result"]["files"]:
         for raw in (out / name).read_text(encoding="utf-8").splitlines():
             try:
@@ -403,7 +401,9 @@ def _replies(out: Path, state: Mapping[str, Any]) -> dict[str, Given]:
             if not isinstance(line, Mapping):
                 continue
             custom_id, given = reply_of(line)
-            if custom_id and (custom_id not in replies or not isinstance(given, str)):
+            if custom_id and isinstance(given, str):
+                replies.setdefault(custom_id, Failure(Why.BATCH_FAILED, given))
+            elif custom_id and not isinstance(given, str):
                 replies[custom_id] = given
     return replies
 
@@ -415,16 +415,19 @@ def collect(
     client: openai.OpenAI | None = None,
     jobs: int = 4,
     log: bool = True,
-    progress: Callable[[batching.CaseResult], None] | None = None,
-) -> list[batching.CaseResult]:
+    progress: Callable[[CaseResult], None] | None = None,
+) -> list[CaseResult]:
     """Download the results once, then draft every submitted case (see the module doc).
 
     Raises :class:`BatchNotReady` while the batch runs, :class:`BatchAPIError` if it failed.
     """
+    from drafter.llm.openai_api import read_reply
+    from drafter.llm.provider import Failure, Reply, Why
+
     state = read_state(out)
     settings = settings_from(state, config)
     client = client or _client(settings)
-    state = fetch(out, config=config, client=client)
+    _fetched(out, state, settings, client)
     replies = _replies(out, state)
     recorded = state["settings"]
     fmt: Format = recorded["format"]
@@ -450,14 +453,16 @@ def collect(
 
     request_for = batching.per_case(build_request)
 
-    def produce(source: Path, kind: Kind, submitted: bytes) -> pipeline.Produced:
-        entry = entries[source]
+    def first_reply(entry: Mapping[str, Any], kind: Kind) -> Reply | Failure:
+        """The batch's reply to ``kind``'s request, read like a direct one, or why none."""
         custom_id = entry["requests"].get(kind)
-        given: Given = (
-            replies.get(custom_id, missing)
-            if custom_id
-            else entry["unsent"].get(kind, f"{kind} was not submitted")
-        )
+        if not custom_id:
+            return Failure(Why.BATCH_FAILED, entry["unsent"].get(kind, f"{kind} was not submitted"))
+        given = replies.get(custom_id, Failure(Why.BATCH_FAILED, missing))
+        return given if isinstance(given, Failure) else read_reply(kind, given, settings)
+
+    def produce(source: Path, kind: Kind, submitted: bytes) -> pipeline.Produced:
+        given = first_reply(entries[source], kind)
         target = folders[source] / f"{kind}{EXTENSIONS[fmt]}"
         return pipeline.produce(
             request_for(source, submitted), kind, fmt, str(target), first=given, client=client
@@ -477,12 +482,12 @@ def collect(
         contents={path: e["text"].encode("utf-8") for path, e in entries.items()},
     )
     by_path = {r.source: r for r in results}
-    ordered: list[batching.CaseResult] = []
+    ordered: list[CaseResult] = []
     for e in state["cases"]:
         path = Path(e["path"])
         if "invalid" in e:
             ordered.append(
-                batching.CaseResult(
+                CaseResult(
                     source=path,
                     folder=out / e["folder"],
                     invalid=True,

@@ -8,12 +8,13 @@ import stat
 import sys
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from drafter.case import Sender, Text, Tone
 from drafter.errors import InputError
+from drafter.settings import config_keys
 
 ENV_VAR = "DRAFTER_CONFIG"
 """Environment variable naming another config file to use."""
@@ -44,24 +45,20 @@ temperature = 0.4
 """
 
 
-class LLMConfig(BaseModel):
-    """The ``[llm]`` table: defaults for the model-drafting options."""
+def _llm_table() -> type[BaseModel]:
+    """The ``[llm]`` table: every model setting the config file may set, each optional;
+    declared with the settings themselves (:class:`drafter.settings.LLMSettings`)."""
+    fields: dict[str, Any] = {
+        name: (kind | None, Field(default=None, **args))
+        for name, (kind, args) in config_keys().items()
+    }
+    return create_model("LLMConfig", __config__=ConfigDict(extra="forbid", frozen=True), **fields)
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    mode: Literal["auto", "llm", "templates"] | None = None
-    model: str | None = None
-    base_url: str | None = None
-    api_key: str | None = Field(default=None, repr=False)
-    temperature: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)
-    seed: int | None = Field(default=None, ge=-(2**63), lt=2**63)
-    timeout: float | None = Field(default=None, gt=0, le=3600, allow_inf_nan=False)
-    """Seconds; at most an hour."""
-    max_retries: int | None = Field(default=None, ge=0, le=10)
-    max_prompt_tokens: int | None = Field(default=None, gt=0, le=10_000_000)
-    repair_rounds: int | None = Field(default=None, ge=0, le=5)
-    redact: bool | None = None
-    """Replace names, emails, phone numbers and the account before anything is sent."""
+if TYPE_CHECKING:
+    LLMConfig = BaseModel
+else:
+    LLMConfig = _llm_table()
 
 
 class Config(BaseModel):
@@ -119,7 +116,12 @@ class UserConfig:
             raise InputError(f"config file {self.path}: " + " ".join(problems)) from None
 
     def _read(self) -> str | None:
-        """The config file's text (a regular file, at most MAX_BYTES); ``None`` if absent."""
+        """The config file's text (a regular file, at most MAX_BYTES); ``None`` if absent.
+
+        ``DRAFTER_CONFIG=/dev/null`` is the usual way to say "no config": it reads as empty.
+        """
+        if self.path == Path(os.devnull):
+            return ""
         try:
             # non-blocking, so a FIFO cannot hang the open; refused below all the same
             fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -22,31 +21,15 @@ from drafter.drafts import KINDS, Draft, Kind
 from drafter.errors import DrafterError, InputError
 from drafter.output import Format, render_output
 from drafter.render import RenderOptions, render
+from drafter.settings import LLMSettings, choose, resolve
 
 if TYPE_CHECKING:
     import openai
 
-    from drafter.llm import Given, LLMSettings
+    from drafter.llm.provider import Failure, Reply
     from drafter.redact import Redaction
 
-Mode = Literal["auto", "llm", "templates"]
-
-
-@dataclass(frozen=True)
-class ModelChoices:
-    """The model options as given on the command line (``None``: not given)."""
-
-    mode: Mode | None = None
-    model: str | None = None
-    base_url: str | None = None
-    temperature: float | None = None
-    seed: int | None = None
-    timeout: float | None = None
-    max_retries: int | None = None
-    max_prompt_tokens: int | None = None
-    repair_rounds: int | None = None
-    redact: bool | None = None
-    strict: bool = False
+Route = Literal["model", "repaired", "template"]
 
 
 @dataclass(frozen=True)
@@ -59,10 +42,10 @@ class Produced:
     """Tokens and cost of the model calls, for ``-v``."""
     history_id: int | None = None
     """The draft's entry in the history log (``None``: not logged)."""
-    path: Literal["model", "repaired", "template"] = "template"
-    """How the draft was made: the model's, the model's after repair, or the template."""
+    path: Route = "template"
+    """The route the draft took: the model's, the model's after repair, or the template."""
     reasons: tuple[str, ...] = ()
-    """Why the path is not ``model`` when a model was used."""
+    """Why the route is not ``model`` when a model was used."""
 
     def written(self, target: str) -> None:
         """Note in the history log that the draft reached ``target`` (``-``: stdout)."""
@@ -98,24 +81,23 @@ class Request:
         case_path: str,
         tone: Tone | None = None,
         templates_dir: Path | None = None,
-        choices: ModelChoices | None = None,
+        choices: Mapping[str, Any] | None = None,
         dry_run: bool = False,
         log: bool = True,
     ) -> Request:
-        """Read the config and the case; apply ``--tone``; settle templates or model: the
-        request of a single-case command (which shows the wait for a model).
+        """Read the config and the case; apply ``--tone``; settle templates or model from
+        the model flags ``choices``: the request of a single-case command (which shows the
+        wait for a model).
 
         For a dry run the model settings are resolved whatever the mode, and need no key.
         """
         config = UserConfig.locate()
         case = load_case(case_path, config)
-        choices = choices or ModelChoices()
-        llm: LLMSettings | None
+        settings = resolve(config, choices)
+        llm: LLMSettings | None = settings
         notice: str | None = None
-        if dry_run:
-            llm = build_settings(config, choices)
-        else:
-            llm, notice = model_settings(config, choices)
+        if not dry_run:
+            llm, notice = choose(settings, config)
         return cls.of(
             config,
             case,
@@ -125,7 +107,7 @@ class Request:
             llm=llm,
             mode_notice=notice,
             log=log,
-            redact=bool(_first(choices.redact, config.values.llm.redact, False)),
+            redact=settings.redact,
             show_waiting=True,
         )
 
@@ -175,67 +157,6 @@ class Request:
         )
 
 
-def model_settings(
-    config: UserConfig, given: ModelChoices
-) -> tuple[LLMSettings | None, str | None]:
-    """Resolve flags > environment > config file > defaults; decide templates or model.
-
-    Returns the settings (``None`` for templates) and, in auto mode, a line saying which.
-    ``drafter.llm`` is imported only when a model will be used: the offline path stays lean.
-    """
-    cfg = config.values.llm
-    mode: Mode = given.mode or cfg.mode or "auto"
-    key = api_key(config)
-    base_url = given.base_url or os.environ.get("OPENAI_BASE_URL") or cfg.base_url
-    if mode == "templates" or (mode == "auto" and not (key or base_url)):
-        notice = None
-        if mode == "auto":
-            notice = (
-                "drafting from templates: no model is set up. To draft with one, set "
-                f"OPENAI_API_KEY (or api_key in the [llm] table of {config.path}), or pass "
-                "--base-url for a local OpenAI-compatible server"
-            )
-        return None, notice
-
-    settings = build_settings(config, given)
-    if not settings.api_key and not settings.is_local:
-        raise InputError(
-            f"--mode llm needs an API key for {settings.url}: set OPENAI_API_KEY, or point "
-            "--base-url (or OPENAI_BASE_URL) at a local OpenAI-compatible server."
-        )
-    notice = None
-    if mode == "auto":
-        notice = (
-            f"drafting with {settings.model} at {settings.url}, checked against the method "
-            "(--mode templates to stay offline)"
-        )
-    return settings, notice
-
-
-def api_key(config: UserConfig) -> str | None:
-    """The API key: ``OPENAI_API_KEY``, else the config file's."""
-    return os.environ.get("OPENAI_API_KEY") or config.values.llm.api_key
-
-
-def build_settings(config: UserConfig, given: ModelChoices) -> LLMSettings:
-    """Model settings from flags > environment > config file > defaults (imports drafter.llm)."""
-    from drafter import llm
-
-    cfg = config.values.llm
-    return llm.LLMSettings(
-        model=given.model or os.environ.get("DRAFTER_MODEL") or cfg.model or llm.DEFAULT_MODEL,
-        base_url=given.base_url or os.environ.get("OPENAI_BASE_URL") or cfg.base_url,
-        api_key=api_key(config),
-        temperature=_first(given.temperature, cfg.temperature),
-        seed=_first(given.seed, cfg.seed),
-        timeout=_first(given.timeout, cfg.timeout),
-        max_retries=_first(given.max_retries, cfg.max_retries, 2),
-        repair_rounds=_first(given.repair_rounds, cfg.repair_rounds, 1),
-        max_prompt_tokens=_first(given.max_prompt_tokens, cfg.max_prompt_tokens),
-        strict=given.strict,
-    )
-
-
 def fingerprint(
     config: UserConfig,
     llm: LLMSettings | None,
@@ -252,24 +173,9 @@ def fingerprint(
         "tone": tone,
         "templates": [str(d.resolve()) for d in folders if d is not None],
         "config": values.model_dump(mode="json", exclude={"llm", "history"}),
-        "llm": None
-        if llm is None
-        else {
-            "model": llm.model,
-            "url": llm.url,
-            "temperature": llm.temperature,
-            "seed": llm.seed,
-            "repair_rounds": llm.repair_rounds,
-            "max_prompt_tokens": llm.max_prompt_tokens,
-            "strict": llm.strict,
-        },
+        "llm": None if llm is None else llm.fingerprint(),
         "redact": redact,
     }
-
-
-def _first(*values: Any) -> Any:
-    """The first value that is not ``None``."""
-    return next((v for v in values if v is not None), None)
 
 
 def load_case(path: str, config: UserConfig | None = None, text: str | None = None) -> Case:
@@ -289,15 +195,15 @@ def produce(
     fmt: Format,
     target: str = "-",
     *,
-    first: Given | None = None,
+    first: Reply | Failure | None = None,
     client: openai.OpenAI | None = None,
 ) -> Produced:
     """Draft one artifact (model first when configured, the template as the safety net).
 
     The draft is recorded in the history log before it is returned for writing to
     ``target``, so a failed write loses nothing. ``first`` and ``client`` go to
-    :func:`drafter.llm.draft`: the first reply when it came from the Batch API, and the
-    client for any repair round.
+    :func:`drafter.llm.draft`: the first reply when it came from the Batch API (read, or why
+    there is none), and the client for any repair round.
     """
     started, clock = time.time(), time.perf_counter()
     options = request.render_options(markdown=fmt == "markdown")
@@ -441,18 +347,18 @@ def warm(request: Request, kinds: Sequence[Kind]) -> None:
     for kind in kinds:
         check_draft(render(kind, request.case, options), request.case)
         if request.llm is not None:
-            from drafter import llm
+            from drafter.llm.openai_api import request_body
 
-            llm.warm(kind, request.case, request.llm)
+            request_body(kind, request.case, request.llm)
 
 
 def dry_run(request: Request, kind: Kind) -> str:
     """The exact request a model draft would send, with its token count; nothing is sent."""
-    from drafter import llm
+    from drafter.llm.preview import dry_run as preview
 
     assert request.llm is not None, "build the request with dry_run=True"
     prompt_case, _ = request.prompt_case()
-    return llm.dry_run(kind, prompt_case or request.case, request.llm)
+    return preview(kind, prompt_case or request.case, request.llm)
 
 
 def kind_for(path: str) -> Kind:

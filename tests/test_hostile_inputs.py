@@ -235,3 +235,9 @@ def test_validate_reports_a_spec_matching_nothing_and_goes_on(tmp_path: Path) ->
     code, out = run("validate", str(tmp_path / "nope.yaml"), write(tmp_path, GOOD))
     assert code == 2
     assert "nope.yaml: no such file" in out and "case.yaml: ok" in out
+
+
+def test_dev_null_config_means_no_config(tmp_path: Path) -> None:
+    code, out = run("email", write(tmp_path, GOOD), env={"DRAFTER_CONFIG": os.devnull})
+    assert code == 0, out
+    assert "Dear" in out or "," in out.splitlines()[0]

@@ -17,13 +17,11 @@ Three kinds of test, each labelled in its docstring:
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
 import subprocess
 import sys
-import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,10 +32,12 @@ import pytest
 import yaml
 
 from drafter import llm
+from drafter import settings as model_settings
 from drafter.case import Case
 from drafter.casefile import load_case
 from drafter.checks import Report, Violation, check_draft
 from drafter.drafts import KINDS, Draft, Kind
+from drafter.llm import loop, openai_api
 from drafter.render import RenderOptions, render
 from drafter.schemas import EmailDraft, NamedFailure
 
@@ -260,7 +260,7 @@ class FakeChecks:
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> FakeChecks:
     fake = FakeChecks()
-    monkeypatch.setattr(llm, "check_draft", fake)
+    monkeypatch.setattr(loop, "check_draft", fake)
     return fake
 
 
@@ -288,19 +288,19 @@ def test_model_draft_that_passes_is_used(checks: FakeChecks, sleeps: list[float]
     assert sleeps == []
 
 
-def test_replies_are_parsed_without_rebuilding_classes(checks: FakeChecks) -> None:
-    """openai parametrizes its ``Parsed*`` generics on every reply and pydantic caches them
-    only while referenced: drafter holds them, so a garbage collection between replies does
-    not make the next one rebuild their schemas (~4 ms a reply, a third of a batch's CPU)."""
-    from openai.lib._parsing._completions import ResponseFormatT
-    from openai.types.chat import ParsedChatCompletion, ParsedChoice
+def test_replies_are_parsed_by_drafter_not_by_openai_private_modules(
+    checks: FakeChecks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replies are checked and parsed by drafter's own code (no ``Parsed*`` generics rebuilt
+    per reply, no ``openai.lib._parsing``): a draft works with that module's parser gone."""
+    import openai.lib._parsing._completions as private
 
+    def gone(**_: Any) -> None:
+        raise AssertionError("openai.lib._parsing used")
+
+    monkeypatch.setattr(private, "parse_chat_completion", gone)
+    monkeypatch.setattr(private, "type_to_response_format_param", gone)
     assert run(Server(reply(completion(email_json())))).path == "model"
-    gc.collect()
-    generic: Any = (ParsedChoice, ParsedChatCompletion)
-    used = [weakref.ref(cls[ResponseFormatT]) for cls in generic]  # as the next reply will
-    gc.collect()
-    assert all(ref() is not None for ref in used)
 
 
 def test_failing_draft_is_repaired_with_violations_listed(checks: FakeChecks) -> None:
@@ -480,7 +480,7 @@ def test_unrestored_placeholder_is_a_broken_rule_and_repair_stays_redacted(
     )
     assert outcome.path == "repaired"
     assert outcome.reasons == (
-        f"the model's draft broke 1 rule ({llm.UNRESTORED_RULE}); repair round 1 fixed it",
+        f"the model's draft broke 1 rule ({loop.UNRESTORED_RULE}); repair round 1 fixed it",
     )
     repair = server.bodies()[1]["messages"][3]["content"]
     assert 'Offending text: "Korvesa"' in repair
@@ -650,7 +650,7 @@ def test_remote_server_without_a_key_sends_nothing() -> None:
     """Mock transport: no key for a non-local base URL: no request at all."""
     server = Server(reply(completion(email_json())))
     settings = llm.LLMSettings(**{**MOCK.__dict__, "base_url": None})
-    with pytest.raises(llm.MissingKeyError):
+    with pytest.raises(openai_api.MissingKeyError):
         llm.make_client(settings)
     case = case_named(CASE)
     client = openai.OpenAI(
@@ -668,7 +668,7 @@ def test_local_server_gets_a_dummy_key(checks: FakeChecks) -> None:
     """Mock transport: no key is demanded for a local base URL."""
     server = Server(reply(completion(email_json())))
     assert run(server).path == "model"
-    assert server.requests[0].headers["authorization"] == f"Bearer {llm.LOCAL_API_KEY}"
+    assert server.requests[0].headers["authorization"] == f"Bearer {openai_api.LOCAL_API_KEY}"
 
 
 @pytest.mark.parametrize(
@@ -684,13 +684,13 @@ def test_local_server_gets_a_dummy_key(checks: FakeChecks) -> None:
     ],
 )
 def test_local_urls(url: str, local: bool) -> None:
-    assert llm.is_local_url(url) is local
+    assert model_settings.is_local_url(url) is local
 
 
 def test_default_timeout_is_longer_for_local_servers() -> None:
-    assert llm.LLMSettings().request_timeout == llm.REMOTE_TIMEOUT == 60
+    assert llm.LLMSettings().request_timeout == model_settings.REMOTE_TIMEOUT == 60
     local = llm.LLMSettings(base_url="http://127.0.0.1:8088/v1")
-    assert local.request_timeout == llm.LOCAL_TIMEOUT == 120
+    assert local.request_timeout == model_settings.LOCAL_TIMEOUT == 120
     assert llm.LLMSettings(timeout=5).request_timeout == 5
 
 
@@ -767,13 +767,13 @@ def test_llm_modules_import_no_network_or_token_libraries_until_used() -> None:
     httpx, httpx2 or tiktoken; counting tokens then loads tiktoken only."""
     code = f"""
 import sys
-import drafter.llm, drafter.schemas, drafter.tokens
+import drafter.llm, drafter.llm.prompts, drafter.schemas, drafter.tokens
 from drafter.casefile import load_case
 from drafter.render import render
 case = load_case({str(SHARED_CASES / CASE)!r} + ".yaml")
 for kind in ("email", "agenda", "escalation"):
     render(kind, case)
-drafter.llm.build_messages("email", case)
+drafter.llm.prompts.build_messages("email", case)
 heavy = ("openai", "httpx", "httpx2", "tiktoken")
 print(sorted(m for m in heavy if m in sys.modules))
 drafter.tokens.count_text("hello", "gpt-4o")

@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from drafter import llm, tokens
+from drafter.case import Case
 from drafter.casefile import load_case
 from drafter.drafts import Kind
 from drafter.errors import InputError
+from drafter.llm import preview, prompts
+from drafter.llm.schema import response_format
 from tests.conftest import SHARED, SHARED_CASES
 
 HOSPITAL = SHARED / "cases" / "hospital-overstock.yaml"
@@ -57,11 +60,13 @@ def test_no_encoding_at_all_gives_a_flagged_estimate(monkeypatch: pytest.MonkeyP
     assert count == tokens.TokenCount(11, "estimate", estimated=True)
     assert count.warning is not None and "estimate" in count.warning
     case = load_case(str(HOSPITAL))
-    messages = llm.build_messages("email", case)
-    budget = tokens.at_most(messages, extra=json.dumps(llm.response_schema("email"))) - 1
-    prepared = llm.prepare("email", case, llm.LLMSettings(model="gpt-4o", max_prompt_tokens=budget))
+    messages = prompts.build_messages("email", case)
+    budget = tokens.at_most(messages, extra=json.dumps(response_format("email"))) - 1
+    prepared = prompts.prepare(
+        "email", case, llm.LLMSettings(model="gpt-4o", max_prompt_tokens=budget)
+    )
     assert prepared.notices == (count.warning,)
-    assert llm.count_prompt("email", messages, "gpt-4o").estimated
+    assert prompts.count_prompt("email", messages, "gpt-4o").estimated
 
 
 def test_a_prompt_that_obviously_fits_is_never_counted(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,8 +79,8 @@ def test_a_prompt_that_obviously_fits_is_never_counted(monkeypatch: pytest.Monke
     case = load_case(str(HOSPITAL))
     for budget in (None, 100_000):
         settings = llm.LLMSettings(model="gpt-4o", max_prompt_tokens=budget)
-        prepared = llm.prepare("agenda", case, settings)
-        assert prepared.messages == llm.build_messages("agenda", case)
+        prepared = prompts.prepare("agenda", case, settings)
+        assert prepared.messages == prompts.build_messages("agenda", case)
         assert prepared.notices == ()
 
 
@@ -85,9 +90,9 @@ def test_byte_bound_is_never_below_the_real_count(model: str) -> None:
     for path in SHARED_CASES:
         case = load_case(str(path))
         for kind in ("email", "agenda", "escalation"):
-            messages = llm.build_messages(kind, case)
-            real = llm.count_prompt(kind, messages, model).tokens
-            schema = json.dumps(llm.response_schema(kind))
+            messages = prompts.build_messages(kind, case)
+            real = prompts.count_prompt(kind, messages, model).tokens
+            schema = json.dumps(response_format(kind))
             assert real <= tokens.at_most(messages, extra=schema) < 6 * real
 
 
@@ -124,11 +129,11 @@ def test_cost_is_an_estimate_or_unknown_never_zero() -> None:
     assert tokens.usd(0.000214) == "$0.000214"
 
 
-def _count(kind: Kind, prepared: llm.Prepared) -> int:
-    return llm.count_prompt(kind, prepared.messages, "gpt-4o").tokens
+def _count(kind: Kind, prepared: prompts.Prepared) -> int:
+    return prompts.count_prompt(kind, prepared.messages, "gpt-4o").tokens
 
 
-def _long_case() -> llm.Case:
+def _long_case() -> Case:
     case = load_case(str(HOSPITAL))
     words = " ".join(f"complaint{i} about the late stapler reloads." for i in range(400))
     vas = case.value_at_stake.model_copy(update={"notes": "Group potential. " * 200})
@@ -139,9 +144,9 @@ def _long_case() -> llm.Case:
 def test_fit_case_trims_customer_words_first_and_says_so() -> None:
     case = _long_case()
     settings = llm.LLMSettings(model="gpt-4o")
-    full = _count("escalation", llm.prepare("escalation", case, settings))
+    full = _count("escalation", prompts.prepare("escalation", case, settings))
     budget = full - 500
-    prepared = llm.prepare(
+    prepared = prompts.prepare(
         "escalation", case, llm.LLMSettings(model="gpt-4o", max_prompt_tokens=budget)
     )
     assert _count("escalation", prepared) <= budget
@@ -157,8 +162,8 @@ def test_fit_case_then_trims_notes() -> None:
     case = _long_case()
     without_words = case.model_copy(update={"customer_words": None})
     settings = llm.LLMSettings(model="gpt-4o")
-    budget = _count("escalation", llm.prepare("escalation", without_words, settings)) - 300
-    prepared = llm.prepare(
+    budget = _count("escalation", prompts.prepare("escalation", without_words, settings)) - 300
+    prepared = prompts.prepare(
         "escalation", case, llm.LLMSettings(model="gpt-4o", max_prompt_tokens=budget)
     )
     assert _count("escalation", prepared) <= budget
@@ -171,7 +176,7 @@ def test_fit_case_then_trims_notes() -> None:
 def test_prompt_that_cannot_fit_is_a_clear_input_error() -> None:
     case = _long_case()
     with pytest.raises(tokens.PromptTooLong) as err:
-        llm.prepare("email", case, llm.LLMSettings(model="gpt-4o", max_prompt_tokens=50))
+        prompts.prepare("email", case, llm.LLMSettings(model="gpt-4o", max_prompt_tokens=50))
     assert isinstance(err.value, InputError)
     assert "more than max_prompt_tokens (50)" in str(err.value)
 
@@ -192,16 +197,16 @@ def test_dry_run_prints_messages_tokens_and_cost_and_sends_nothing(
     monkeypatch.setattr(openai, "OpenAI", no_client)
     case = load_case(str(HOSPITAL))
     settings = llm.LLMSettings(model="gpt-4o-mini", temperature=0.2, seed=3)
-    text = llm.dry_run("email", case, settings)
-    prepared = llm.prepare("email", case, settings)
+    text = preview.dry_run("email", case, settings)
+    prepared = prompts.prepare("email", case, settings)
     assert prepared.messages[0]["content"] in text
     assert prepared.messages[1]["content"] in text
-    count = llm.count_prompt("email", prepared.messages, "gpt-4o-mini")
+    count = prompts.count_prompt("email", prepared.messages, "gpt-4o-mini")
     assert f"{count.tokens:,} tokens ({count.encoding}" in text
     assert "estimated cost: $" in text and "nothing sent" in text
     assert '"name": "EmailDraft"' in text
     assert '"seed": 3' in text
-    local = llm.dry_run(
+    local = preview.dry_run(
         "email", case, llm.LLMSettings(model=LOCAL, base_url="http://127.0.0.1:1/v1")
     )
     assert f"cost unknown (no price on file for '{LOCAL}')" in local
