@@ -2,9 +2,10 @@
 
 Run from the repository root with drafter installed in the current interpreter:
 
-    python bench/startup.py [--runs 30] [--case ../shared/cases/hospital-overstock.yaml]
+    python bench/startup.py [--runs 30] [--case drafter/examples/late-payroll.yaml]
 
-Target: drafter's median at most 120 ms on a 2-core machine (offline template path).
+Target: `drafter email CASE` (offline template path, history log on) at most 1.3 times the
+median time of importing the libraries it cannot avoid, measured in the same run.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CASE = ROOT.parent / "shared" / "cases" / "hospital-overstock.yaml"
-TARGET_MS = 120.0
+DEFAULT_CASE = ROOT / "drafter" / "examples" / "late-payroll.yaml"
+TARGET_RATIO = 1.3
 
 
 FLOOR = "import click, jinja2, yaml, pydantic.main, importlib.metadata"
@@ -65,10 +66,12 @@ def main() -> None:
     print(f"{'command':<22}{'median ms':>10}{'best ms':>10}{'over python':>13}")
     for name, med, best in rows:
         print(f"{name:<22}{med:>10.1f}{best:>10.1f}{med - base:>13.1f}")
-    email = rows[2][1]
-    verdict = "meets" if email <= TARGET_MS else "misses"
+    floor, email = rows[1][1], rows[2][1]
+    ratio = email / floor
+    verdict = "meets" if ratio <= TARGET_RATIO else "misses"
     print(
-        f"\ndrafter email median {email:.1f} ms {verdict} the {TARGET_MS:.0f} ms target "
+        f"\ndrafter email median {email:.1f} ms = {ratio:.2f}x the libraries alone "
+        f"({floor:.1f} ms): {verdict} the {TARGET_RATIO}x target "
         f"({args.runs} runs, {os.cpu_count()} cores, Python {sys.version.split()[0]})"
     )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from drafter import batch, history
+from drafter import batch, batchfiles, batchreport, batchworkers, history
 from drafter.cli import cli
 from drafter.drafts import Kind
 from drafter.errors import DrafterError
@@ -183,7 +183,7 @@ def test_ctrl_c_stops_the_workers_and_a_rerun_finishes_the_rest(tmp_path: Path) 
     paths = [p for p in _cases(tmp_path, 30) if p.stem != "case03"]
     out = tmp_path / "out"
 
-    def interrupt(result: batch.CaseResult) -> None:
+    def interrupt(result: batchreport.CaseResult) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -202,8 +202,8 @@ def test_ctrl_c_stops_the_workers_and_a_rerun_finishes_the_rest(tmp_path: Path) 
     done = [  # drafts in flight were abandoned: only the recorded ones count as finished
         folder / entry["file"]
         for folder in out.iterdir()
-        if (folder / batch.MANIFEST).exists()
-        for entry in json.loads((folder / batch.MANIFEST).read_text(encoding="utf-8")).values()
+        if (folder / batchfiles.MANIFEST).exists()
+        for entry in json.loads((folder / batchfiles.MANIFEST).read_text(encoding="utf-8")).values()
     ]
     assert 0 < len(done) < len(paths) * len(KINDS)  # stopped early, kept what was finished
     before = {p: p.read_bytes() for p in done}
@@ -215,15 +215,15 @@ def test_ctrl_c_stops_the_workers_and_a_rerun_finishes_the_rest(tmp_path: Path) 
 
 
 def test_processes_are_used_only_for_big_batches_on_linux(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch.sys, "platform", "linux")
-    monkeypatch.setattr(batch.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    assert batch.worker_processes(16, 2000) == 4
-    assert batch.worker_processes(64, 2000) == 4  # two per CPU at most
-    assert batch.worker_processes(8, 2000) == 2
-    assert batch.worker_processes(4, 2000) == 1  # few jobs: threads alone
-    assert batch.worker_processes(16, 20) == 1  # small batch: not worth forking
-    monkeypatch.setattr(batch.sys, "platform", "darwin")
-    assert batch.worker_processes(16, 2000) == 1
+    monkeypatch.setattr(batchworkers.sys, "platform", "linux")
+    monkeypatch.setattr(batchworkers.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert batchworkers.worker_processes(16, 2000) == 4
+    assert batchworkers.worker_processes(64, 2000) == 4  # two per CPU at most
+    assert batchworkers.worker_processes(8, 2000) == 2
+    assert batchworkers.worker_processes(4, 2000) == 1  # few jobs: threads alone
+    assert batchworkers.worker_processes(16, 20) == 1  # small batch: not worth forking
+    monkeypatch.setattr(batchworkers.sys, "platform", "darwin")
+    assert batchworkers.worker_processes(16, 2000) == 1
 
 
 def test_per_case_builds_once_per_case_and_holds_one_per_thread() -> None:
@@ -246,9 +246,10 @@ def test_per_case_builds_once_per_case_and_holds_one_per_thread() -> None:
 def test_find_cases_takes_files_globs_and_folders(tmp_path: Path) -> None:
     paths = _cases(tmp_path, 3)
     (tmp_path / "cases" / "notes.txt").write_text("x", encoding="utf-8")
-    assert batch.find_cases([str(tmp_path / "cases")]) == paths
+    assert batchfiles.find_cases([str(tmp_path / "cases")]) == paths
     assert (
-        batch.find_cases([str(tmp_path / "cases" / "case0[12].yaml"), str(paths[1])]) == paths[1:]
+        batchfiles.find_cases([str(tmp_path / "cases" / "case0[12].yaml"), str(paths[1])])
+        == paths[1:]
     )
 
 
@@ -317,8 +318,10 @@ def test_cli_big_batch_spreads_over_worker_processes(
     """The same hand-written cassette, replayed in forked workers: 40 cases at -j 16 run in
     several processes, and the summary still accounts for every case, the invalid one too."""
     used: list[int] = []
-    real = batch.worker_processes
-    monkeypatch.setattr(batch, "worker_processes", lambda j, n: used.append(real(j, n)) or used[-1])
+    real = batchworkers.worker_processes
+    monkeypatch.setattr(
+        batchworkers, "worker_processes", lambda j, n: used.append(real(j, n)) or used[-1]
+    )
     paths = _cases(tmp_path, 40)
     paths[7].write_text("account: Nobody\n", encoding="utf-8")
     out = tmp_path / "out"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from drafter import batch
+from drafter import batch, batchfiles
 from drafter.cli import cli
 from drafter.drafts import Kind
 from drafter.pipeline import Produced
@@ -99,7 +99,7 @@ def test_a_folder_that_leads_outside_the_output_folder_is_never_written(tmp_path
         )
         assert results[0].status == "failed"
         assert "outside" in results[0].reasons[0] and "nothing was written" in results[0].reasons[0]
-    assert {p: d for p, d in _files(tmp_path).items() if p.name != batch.LOCK} == before
+    assert {p: d for p, d in _files(tmp_path).items() if p.name != batchfiles.LOCK} == before
 
 
 # --- 2. one folder per case, stable across runs -----------------------------------------------
@@ -117,15 +117,15 @@ def test_clashing_case_names_get_distinct_folders_whatever_the_order(tmp_path: P
         tmp_path / "solo.yaml",
     ]
     out = tmp_path / "out"
-    folders = batch.folders_for(paths, out)
+    folders = batchfiles.folders_for(paths, out)
     assert len({f.name.casefold() for f in folders.values()}) == len(paths)
     assert all(f.parent == out for f in folders.values())
     assert folders[tmp_path / "solo.yaml"] == out / "solo"  # no clash: the plain name
     assert folders[tmp_path / "y-a.yaml"] == out / "y-a"
-    assert batch.folders_for(paths[::-1], out) == folders  # order never changes a name
+    assert batchfiles.folders_for(paths[::-1], out) == folders  # order never changes a name
     # A file named like another's disambiguated folder still gets a folder of its own.
     twin = tmp_path / "z" / f"{folders[paths[0]].name}.yaml"
-    again = batch.folders_for([*paths, twin], out)
+    again = batchfiles.folders_for([*paths, twin], out)
     assert len({f.name.casefold() for f in again.values()}) == len(paths) + 1
 
 
@@ -164,12 +164,12 @@ def test_resume_redrafts_a_draft_that_does_not_match_its_record(tmp_path: Path) 
     assert sorted(again.calls) == [("a.yaml", "agenda"), ("a.yaml", "email")]
     assert results[0].status == "model"
     assert (out / "a" / "email.txt").read_text(encoding="utf-8").startswith("a.yaml email")
-    manifest = json.loads((out / "a" / batch.MANIFEST).read_text(encoding="utf-8"))
+    manifest = json.loads((out / "a" / batchfiles.MANIFEST).read_text(encoding="utf-8"))
     written = hashlib.sha256((out / "a" / "email.txt").read_bytes()).hexdigest()
     assert manifest["email"]["sha256"] == written
 
 
-@pytest.mark.parametrize("dies_at", ["email.txt", batch.MANIFEST])
+@pytest.mark.parametrize("dies_at", ["email.txt", batchfiles.MANIFEST])
 def test_a_crash_while_writing_redrafts_instead_of_keeping_a_stale_draft(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dies_at: str
 ) -> None:
@@ -225,7 +225,7 @@ def test_temporary_files_left_by_a_killed_run_are_removed(tmp_path: Path) -> Non
 
 def test_a_second_batch_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with batch.locked(out):
+    with batchfiles.locked(out):
         code, output = _templates([str(CASE), "-o", str(out)])
         assert code == 2
         assert f"{out} is in use by another drafter batch (process {os.getpid()})" in output

@@ -28,12 +28,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from drafter import batchapi, history, llm, tokens
-from drafter.batch import MANIFEST, job_key
+from drafter.batchfiles import MANIFEST, job_key
 from drafter.case import Case
 from drafter.casefile import load_case
 from drafter.cli import cli
 from drafter.config import UserConfig
 from drafter.drafts import KINDS, Kind
+from drafter.llm import openai_api
+from drafter.llm.provider import Failure, Why
 from drafter.output import render_output
 from drafter.redact import redact
 from drafter.render import render
@@ -164,7 +166,7 @@ def test_round_trip_submit_status_collect(
     assert [line["custom_id"] for line in lines] == [f"{n}/email" for n in ROUND_TRIP]
     for line, name in zip(lines, ROUND_TRIP, strict=True):
         assert line["method"] == "POST" and line["url"] == "/v1/chat/completions"
-        assert line["body"] == llm.request_body("email", shared_case(name), settings)
+        assert line["body"] == openai_api.request_body("email", shared_case(name), settings)
         assert line["body"]["seed"] == 7 and line["body"]["model"] == "gpt-4o-mini"
 
     again = invoke(*submit)
@@ -427,7 +429,7 @@ def test_redacted_batch_sends_placeholders_and_restores_the_reply(tmp_path: Path
     jsonl = (out / batchapi.REQUESTS).read_text(encoding="utf-8")
     for secret in ("Dana", "Whitfield", "Northwind", "northwind.example", "Priya", "555 0100"):
         assert secret not in jsonl, secret
-    assert json.loads(jsonl)["body"] == llm.request_body("email", prompt_case, settings)
+    assert json.loads(jsonl)["body"] == openai_api.request_body("email", prompt_case, settings)
     assert json.loads((out / batchapi.STATE).read_text())["settings"]["redact"] is True
 
     results = batchapi.collect(out, config=config, client=client, log=False)
@@ -519,7 +521,7 @@ def test_request_body_is_what_the_direct_path_sends_first(kind: Kind, redacted: 
         prompt_case=prompt_case,
         redaction=redaction,
     )
-    body = llm.request_body(kind, prompt_case or case, DIRECT)
+    body = openai_api.request_body(kind, prompt_case or case, DIRECT)
     assert server.bodies()[0] == body
     assert json.dumps(server.bodies()[0]) == json.dumps(body)  # key order too
     assert ("Dana" in json.dumps(body)) is not redacted
@@ -552,7 +554,9 @@ def test_a_batch_reply_is_judged_exactly_like_a_direct_reply(reply_body: dict[st
     )
     fallback = partial(render, "email", case)
     direct = llm.draft("email", case, DIRECT, fallback, client=client)
-    batched = llm.draft("email", case, DIRECT, fallback, first=reply_body)
+    batched = llm.draft(
+        "email", case, DIRECT, fallback, first=openai_api.read_reply("email", reply_body, DIRECT)
+    )
     assert len(server.requests) == 1
     assert (batched.path, batched.reasons, batched.usage) == (
         direct.path,
@@ -564,16 +568,19 @@ def test_a_batch_reply_is_judged_exactly_like_a_direct_reply(reply_body: dict[st
     assert direct.cost is not None and batched.cost == pytest.approx(direct.cost / 2)
 
 
+BATCH_FAILED = Failure(Why.BATCH_FAILED, "it failed")
+
+
 def test_an_error_line_falls_back_and_strict_raises() -> None:
     """No transport at all: an error line needs no client; --strict turns it into exit 1."""
     case = shared_case("hospital-overstock")
-    outcome = llm.draft("email", case, DIRECT, lambda: render("email", case), first="it failed")
+    outcome = llm.draft("email", case, DIRECT, lambda: render("email", case), first=BATCH_FAILED)
     assert outcome.path == "template"
     assert outcome.reasons == ("it failed; using the template draft",)
     assert outcome.usage == llm.Usage()
     strict = llm.LLMSettings(**{**DIRECT.__dict__, "strict": True})
     with pytest.raises(llm.LLMError, match="it failed"):
-        llm.draft("email", case, strict, lambda: render("email", case), first="it failed")
+        llm.draft("email", case, strict, lambda: render("email", case), first=BATCH_FAILED)
 
 
 def test_batch_commands_import_no_network_library_at_start_up() -> None:

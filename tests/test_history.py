@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from drafter import history
-from drafter.cli_log import log
+from drafter.cli.log import log
 from drafter.errors import InputError, OutputError
 from drafter.history import Entry
 from drafter.output import render_output, write_atomic

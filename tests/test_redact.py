@@ -11,12 +11,15 @@ from typing import Any
 
 import pytest
 
+from drafter import placeholders
 from drafter import redact as redact_module
 from drafter.case import Case
 from drafter.casefile import load_case
 from drafter.drafts import KINDS
-from drafter.llm import LLMSettings, build_messages, make_client, system_prompt
-from drafter.redact import MASKED_EMAIL, MASKED_PHONE, Redaction, redact
+from drafter.llm import LLMSettings, make_client
+from drafter.llm.prompts import build_messages, system_prompt
+from drafter.placeholders import MASKED_EMAIL, MASKED_PHONE
+from drafter.redact import Redaction, redact
 from drafter.render import RenderOptions, render
 from drafter.schemas import EmailDraft, NamedFailure
 from tests.conftest import SHARED_CASES
@@ -363,11 +366,11 @@ def test_redact_text_for_repair_prompts(hospital: tuple[Case, Case, Redaction]) 
 
 
 def test_placeholder_pools_are_far_apart() -> None:
-    pools = redact_module.FIRST_NAMES + redact_module.LAST_NAMES + redact_module.ORG_NAMES
+    pools = placeholders.FIRST_NAMES + placeholders.LAST_NAMES + placeholders.ORG_NAMES
     assert len({w.casefold() for w in pools}) == len(pools)
     assert all(len(w) >= 6 for w in pools)
     for a, b in itertools.combinations(pools, 2):
-        assert redact_module._distance(a.casefold(), b.casefold(), 4) >= 4, (a, b)
+        assert placeholders.distance(a.casefold(), b.casefold(), 4) >= 4, (a, b)
 
 
 def test_many_people_exhaust_no_pool() -> None:

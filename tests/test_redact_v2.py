@@ -7,7 +7,7 @@ import re
 
 from drafter.case import Case
 from drafter.drafts import KINDS
-from drafter.llm import build_messages
+from drafter.llm.prompts import build_messages
 from drafter.redact import redact
 from tests.test_redact import assert_round_trip, make_case
 

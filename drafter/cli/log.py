@@ -1,6 +1,6 @@
 """``drafter log``: list, show and recover the drafts in the history log.
 
-Mounted on the main group with ``cli.add_command(log)``. Errors are drafter's own
+Mounted lazily on the main group. Errors are drafter's own
 (:class:`~drafter.errors.InputError` for an unknown id, exit 2), reported by that group.
 """
 
