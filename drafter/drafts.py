@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-Kind = Literal["email", "agenda", "escalation"]
-KINDS: tuple[Kind, ...] = ("email", "agenda", "escalation")
+from drafter.artifact import Kind
+from drafter.artifacts import KINDS
+
+__all__ = ["KINDS", "Draft", "Kind", "Party"]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from drafter.artifacts import artifact
 from drafter.drafts import Draft, Party
 from drafter.eml import as_eml, one_line, strip_controls
 from drafter.errors import InputError, OutputError
@@ -59,7 +60,7 @@ def _address(party: Party) -> str:
 def as_text(draft: Draft) -> str:
     """Copy-paste-ready plain text: address lines, subject, blank line, body."""
     head = []
-    if draft.kind != "agenda":
+    if artifact(draft.kind).to_line:
         head.append("To: " + ", ".join(_address(p) for p in draft.to))
     head.append("Subject: " + one_line(draft.subject))
     return "\n".join(head) + "\n\n" + strip_controls(draft.body)

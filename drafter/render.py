@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -14,6 +13,7 @@ from typing import Any
 import jinja2
 
 from drafter.advice import recommend
+from drafter.artifacts import artifact
 from drafter.case import Case, Customer
 from drafter.drafts import Draft, Kind, Party
 from drafter.errors import InputError
@@ -21,7 +21,7 @@ from drafter.resources import resource_dir
 
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 _BLANK_RUNS = re.compile(r"\n{3,}")
-_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+_TRAILING_SPACE = re.compile(r"(?<![ \t])[ \t]+\n")
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def tidy(text: str) -> str:
 
 def recipients(kind: Kind, case: Case) -> tuple[Party, ...]:
     """Who a draft is addressed to: the customer, or the decider for the escalation note."""
-    if kind == "escalation":
+    if artifact(kind).audience == "management":
         to = case.escalation.to if case.escalation and case.escalation.to else "Senior management"
         return (Party(to),)
     return (Party(case.customer.name, case.customer.email),)
@@ -225,7 +225,7 @@ def render(kind: Kind, case: Case, options: RenderOptions | None = None) -> Draf
         "signature": options.signature,
         "recommendation": recommend(case),
     }
-    subject, body = render_template(f"{kind}.j2", variables, options)
+    subject, body = render_template(artifact(kind).template, variables, options)
     return Draft(
         kind=kind,
         subject=subject,
@@ -234,10 +234,3 @@ def render(kind: Kind, case: Case, options: RenderOptions | None = None) -> Draf
         to=recipients(kind, case),
         markdown=options.markdown,
     )
-
-
-def render_all(
-    case: Case, kinds: Sequence[Kind], options: RenderOptions | None = None
-) -> list[Draft]:
-    """Draft several artifacts for one case."""
-    return [render(kind, case, options) for kind in kinds]

@@ -20,6 +20,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from drafter.advice import LABELS, Action
+from drafter.artifacts import ARTIFACTS, artifact
 from drafter.case import Case
 from drafter.drafts import Draft, Kind, Party
 from drafter.render import RenderOptions, recipients, render_template
@@ -55,7 +56,7 @@ class ModelDraft(_Schema):
             "labels": LABELS,
             **self._layout(case),
         }
-        subject, body = render_template(f"model/{self.kind}.j2", variables, options)
+        subject, body = render_template(artifact(self.kind).model_template, variables, options)
         return Draft(
             kind=self.kind,
             subject=subject,
@@ -176,9 +177,5 @@ class EscalationDraft(ModelDraft):
     reason: Prose = Field(description="Why this recommendation.")
 
 
-SCHEMAS: dict[Kind, type[ModelDraft]] = {
-    "email": EmailDraft,
-    "agenda": AgendaDraft,
-    "escalation": EscalationDraft,
-}
-"""The structured-output model for each artifact."""
+SCHEMAS: dict[Kind, type[ModelDraft]] = {kind: a.model() for kind, a in ARTIFACTS.items()}
+"""The structured-output model for each artifact, as the registry names it."""

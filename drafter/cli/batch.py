@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from drafter.artifacts import KINDS, Kind
 from drafter.cli.options import (
     folder_option,
     jobs_option,
@@ -18,7 +19,6 @@ from drafter.cli.options import (
     templates_option,
     tone_option,
 )
-from drafter.drafts import KINDS, Kind
 from drafter.errors import EXIT_BAD_INPUT, EXIT_UNEXPECTED, InputError
 from drafter.output import EXTENSIONS, FORMATS, Format
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from drafter.drafts import KINDS, Kind
+from drafter.artifacts import KINDS, Kind
 from drafter.errors import EXIT_UNEXPECTED
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from drafter.artifacts import KINDS, Kind, artifact
 from drafter.cli.options import (
     EXIT_CODES,
     MODEL_HELP,
@@ -17,17 +18,10 @@ from drafter.cli.options import (
     model_options,
     render_options,
 )
-from drafter.drafts import KINDS, Kind
 from drafter.output import EXTENSIONS, Format
 
 if TYPE_CHECKING:
     from drafter.pipeline import Produced, Request
-
-KIND_HELP: dict[Kind, str] = {
-    "email": "Draft the Take-the-Stick email to the customer.",
-    "agenda": "Draft the clear-the-air meeting agenda to share with the customer.",
-    "escalation": "Draft the internal escalation note to senior management.",
-}
 
 
 def _request(case: str, dry_run: bool, no_log: bool, opts: dict[str, Any]) -> Request:
@@ -58,7 +52,7 @@ def write_stdout(data: bytes) -> None:
 def _draft_command(kind: Kind) -> click.Command:
     @click.command(
         kind,
-        help=f"""{KIND_HELP[kind]}
+        help=f"""{artifact(kind).help}
 
 CASE is a YAML case file, or - to read it from standard input.
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from drafter.drafts import KINDS
+from drafter.artifacts import KINDS
 from drafter.errors import InputError, OutputError
 
 if TYPE_CHECKING:

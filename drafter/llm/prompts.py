@@ -13,6 +13,7 @@ import jinja2
 
 from drafter import tokens
 from drafter.advice import recommend
+from drafter.artifacts import artifact
 from drafter.case import Case
 from drafter.checks import Violation
 from drafter.drafts import Kind
@@ -52,12 +53,14 @@ def _render_prompt(name: str, **variables: Any) -> str:
 
 def system_prompt(kind: Kind) -> str:
     """The static system prompt for ``kind``: the method, the task, the JSON fields."""
-    return _render_prompt(f"system/{kind}.j2")
+    return _render_prompt(artifact(kind).system_prompt)
 
 
 def user_prompt(kind: Kind, case: Case) -> str:
     """The case as labelled data, every free-text field quoted as untrusted."""
-    return _render_prompt("user.j2", kind=kind, case=case, recommendation=recommend(case))
+    return _render_prompt(
+        "user.j2", artifact=artifact(kind), case=case, recommendation=recommend(case)
+    )
 
 
 def repair_prompt(violations: tuple[Violation, ...]) -> str:
