@@ -13,7 +13,7 @@ from drafter.render import addressed, first_name
     [
         ("Dana Whitfield", None, "warm", "Dana"),
         ("Dana Whitfield", None, "direct", "Dana"),
-        ("Dana Whitfield", None, "formal", "Dana Whitfield"),
+        ("Dana Whitfield", None, "formal", "Dana"),
         ("Dr. Dana Whitfield", None, "warm", "Dr. Whitfield"),
         ("Ms. Joan Olsen", None, "direct", "Ms. Olsen"),
         ("Mr Rui Almeida", None, "formal", "Mr Almeida"),
