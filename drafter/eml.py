@@ -17,6 +17,8 @@ from drafter.drafts import Draft, Party
 
 LINE = 78
 """RFC 5322's recommended line length: headers fold before it (998 is the hard limit)."""
+DEFAULT_DOMAIN = "drafter.invalid"
+"""The Message-ID domain without a sender address: reserved, so it names no real host."""
 
 _ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-"
 _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -88,14 +90,17 @@ def _parses_back(text: str) -> bool:
 
 
 def as_eml(draft: Draft) -> bytes:
-    """An unsent RFC 5322 message (``X-Unsent: 1``) that mail clients open as a draft.
+    """An unsent RFC 5322 message (``X-Unsent: 1``) that mail clients open as a draft, with
+    a ``Date`` (now, local time) and a new ``Message-ID``.
 
-    Recipients without an address are left off ``To:``; a sender without one is written
+    Recipients without an address are left off ``To:`` (the escalation's decider by name,
+    without the title after a comma); a sender without one is written
     as an empty group, ``From: Name :;`` (RFC 6854): the name, and no address. Raises
     ``ValueError`` for an address :func:`check_address` rejects.
     """
     from email.message import EmailMessage
     from email.policy import default
+    from email.utils import formatdate
 
     msg = EmailMessage(policy=default.clone(refold_source="none"))
     sender = draft.sender
@@ -103,14 +108,33 @@ def as_eml(draft: Draft) -> bytes:
         msg.set_raw("From", _fold("From", _mailbox(sender)))
     elif one_line(sender.name):
         msg.set_raw("From", _fold("From", [*_words(one_line(sender.name), phrase=True), ":;"]))
-    boxes = [_mailbox(p) for p in draft.to if p.email]
+    to = [_decider(p) if draft.kind == "escalation" else p for p in draft.to if p.email]
+    boxes = [_mailbox(p) for p in to]
     if boxes:
         listed = [word for box in boxes[:-1] for word in (*box[:-1], box[-1] + ",")]
         msg.set_raw("To", _fold("To", listed + boxes[-1]))
     msg.set_raw("Subject", _fold("Subject", _words(one_line(draft.subject), phrase=False)))
+    msg.set_raw("Date", formatdate(localtime=True))
+    msg.set_raw("Message-ID", _message_id(sender.email))
     msg.set_raw("X-Unsent", "1")
     msg.set_content(strip_controls(draft.body), charset="utf-8")
     return msg.as_bytes()
+
+
+def _decider(party: Party) -> Party:
+    """The escalation's decider as a mailbox: the name without the title ("Mark Olsen,
+    VP Sales" → "Mark Olsen"), as a mail client shows it."""
+    return Party(party.name.split(",")[0].strip() or party.name, party.email)
+
+
+def _message_id(sender: str | None) -> str:
+    """A new ``<…@domain>`` message ID: the sender's domain, or :data:`DEFAULT_DOMAIN` when
+    there is no sender address or the ID would not fit on one header line."""
+    from email.utils import make_msgid
+
+    domain = sender.rpartition("@")[2] if sender else DEFAULT_DOMAIN
+    msgid = make_msgid(domain=domain)
+    return msgid if len("Message-ID: " + msgid) <= LINE else make_msgid(domain=DEFAULT_DOMAIN)
 
 
 _WIDEST = LINE - len("Subject: ") - 1

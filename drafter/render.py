@@ -12,11 +12,12 @@ from typing import Any
 
 import jinja2
 
-from drafter.advice import recommend
+from drafter.advice import recommend, third_person
 from drafter.artifacts import artifact
 from drafter.case import Case, Customer
 from drafter.drafts import Draft, Kind, Party
 from drafter.errors import InputError
+from drafter.meeting import plan as agenda_plan
 from drafter.resources import resource_dir
 
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
@@ -60,23 +61,99 @@ def _is_title(word: str) -> bool:
     return word.rstrip(".").lower() in _TITLES
 
 
+_SUFFIXES = frozenset(("jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"))
+"""Words that may close a name ("Ann Lee Jr."): never a surname, compared without punctuation."""
+_PARTICLES = frozenset(
+    ("van", "von", "der", "den", "de", "da", "di", "du", "del", "della", "la", "le", "dos", "ter")
+)
+"""Lower-case words that belong to the surname after them ("van der Berg")."""
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+")
+
+
+def _words(name: str) -> list[str]:
+    """The words of a name without a closing suffix ("Ann Lee, PhD" → ["Ann", "Lee"])."""
+    words = [w.strip(",") for w in name.split() if w.strip(",")]
+    while len(words) > 1 and words[-1].rstrip(".").lower() in _SUFFIXES:
+        words.pop()
+    return words
+
+
 def first_name(name: str) -> str:
-    """The first word of a name after any title, for a warm greeting ("Dr. Dana Lee" → "Dana")."""
-    words = name.split()
-    given = [w for i, w in enumerate(words) if not (i < len(words) - 1 and _is_title(w))]
+    """The given name: the first word after any title or initial ("Dr. J. Dana Lee" → "Dana")."""
+    words = _words(name)
+    given = [w for w in words if not (_is_title(w) or (len(w.rstrip(".")) == 1 and w[-1] == "."))]
     return given[0] if given else name
 
 
-def addressed(customer: Customer, tone: str) -> str:
-    """How a greeting addresses the customer: their salutation when the case gives one, else
-    title and surname for a titled name ("Dr. Whitfield"), else the first name (the full name
-    in a formal tone); never a bare title."""
+def _surname(words: list[str]) -> str:
+    """The last word with the lower-case particles before it ("Dr. Ana van der Berg" → "van der
+    Berg")."""
+    start = len(words) - 1
+    while start > 2 and words[start - 1] in _PARTICLES:
+        start -= 1
+    return " ".join(words[start:])
+
+
+def _japanese(name: str) -> bool:
+    """Clearly a Japanese name: it has kana, or it is kanji written family name, space, given
+    name (Chinese names in Han script are written without the space)."""
+    parts = name.split()
+    return bool(_KANA.search(name)) or (len(parts) == 2 and all(_HAN.fullmatch(p) for p in parts))
+
+
+def addressed(customer: Customer, tone: str = "warm") -> str:
+    """How a greeting addresses the customer. The form is the same in every ``tone``: a formal
+    letter shows in its wording, not in a mail-merge full name ("Dear Dana Whitfield").
+
+    - their ``salutation`` when the case gives one ("Dr. Whitfield", "田中様");
+    - a clearly Japanese name: the family name (written first) and 様 ("田中 美咲" → "田中様");
+    - a name that opens with a title: title and surname ("Dr. Ana van der Berg" → "Dr. van der
+      Berg"); never a bare title;
+    - a name in Han or Hangul script that cannot be split safely: the full name as written;
+    - otherwise the first name ("Dana Whitfield" → "Dana").
+    """
     if customer.salutation:
         return customer.salutation
-    words = customer.name.split()
+    name = customer.name.strip()
+    if _japanese(name):
+        return f"{name.split()[0]}様"
+    words = _words(name)
     if len(words) > 1 and _is_title(words[0]):
-        return f"{words[0]} {words[-1]}"
-    return customer.name if tone == "formal" else first_name(customer.name)
+        return f"{words[0]} {_surname(words)}"
+    if not name.isascii() and not any(ch.isupper() or ch.islower() for ch in name):
+        return name  # a script without letter case (Han, Hangul): no first-name guess
+    return first_name(name)
+
+
+_WHEN_FILLER = frozenset(
+    {"in", "on", "of", "the", "at", "by", "and", "to", "from", "since", "until", "around"}
+    | {"about", "early", "mid", "late", "last", "this", "next", "during", "between"}
+)
+_MONTHS: tuple[str, ...] = ("january", "february", "march", "april", "may", "june", "july")
+_MONTHS = (*_MONTHS, "august", "september", "october", "november", "december")
+_TIME_WORD = re.compile(r"[^\W_]+")
+
+
+def _time_words(text: str) -> set[str]:
+    """The words that pin down a time: years, months (as "mar"), seasons, "week"; not filler,
+    not a bare day number, not the verb "may"."""
+    found = set()
+    for word in _TIME_WORD.findall(text):
+        low = word.lower()
+        if low in _WHEN_FILLER or len(low) < (3 if low.isdigit() else 2):
+            continue
+        month = next((m for m in _MONTHS if low in (m, m[:3]) or low == m[:4] == "sept"), None)
+        if month == "may" and word == "may":
+            continue
+        found.add(month[:3] if month else low)
+    return found
+
+
+def mentions(text: str, when: str) -> bool:
+    """Does ``text`` already say ``when`` ("in March" for "March 2026", "on 3 November" for
+    "3 November 2026")? Then the when is not repeated after it."""
+    return bool(_time_words(when) & _time_words(text))
 
 
 def sentence(text: str) -> str:
@@ -117,6 +194,9 @@ FILTERS = {
     "sentence": sentence,
     "unsentence": unsentence,
     "lcfirst": lcfirst,
+    "internal": third_person,
+    "mentions": mentions,
+    "agenda_plan": agenda_plan,
 }
 
 
@@ -180,8 +260,8 @@ def tidy(text: str) -> str:
 def recipients(kind: Kind, case: Case) -> tuple[Party, ...]:
     """Who a draft is addressed to: the customer, or the decider for the escalation note."""
     if artifact(kind).audience == "management":
-        to = case.escalation.to if case.escalation and case.escalation.to else "Senior management"
-        return (Party(to),)
+        e = case.escalation
+        return (Party((e and e.to) or "Senior management", e.to_email if e else None),)
     return (Party(case.customer.name, case.customer.email),)
 
 

@@ -13,7 +13,7 @@ from drafter.render import addressed, first_name
     [
         ("Dana Whitfield", None, "warm", "Dana"),
         ("Dana Whitfield", None, "direct", "Dana"),
-        ("Dana Whitfield", None, "formal", "Dana Whitfield"),
+        ("Dana Whitfield", None, "formal", "Dana"),
         ("Dr. Dana Whitfield", None, "warm", "Dr. Whitfield"),
         ("Ms. Joan Olsen", None, "direct", "Ms. Olsen"),
         ("Mr Rui Almeida", None, "formal", "Mr Almeida"),
@@ -32,3 +32,11 @@ def test_first_name_skips_a_title() -> None:
     assert first_name("Dr. Dana Whitfield") == "Dana"
     assert first_name("Prof Ana") == "Ana"
     assert first_name("Madonna") == "Madonna"
+
+
+def test_a_japanese_honorific_greeting_passes_the_greeting_check() -> None:
+    from drafter.checks.text import name_in
+
+    assert name_in("田中様,\n\nお世話になっております。", "田中 美咲")
+    assert name_in("Dear Dana,", "Dana Whitfield")
+    assert not name_in("Dear Danaher,", "Dana Whitfield")

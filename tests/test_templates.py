@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from drafter.advice import LABELS, recommend
+from drafter.advice import LABELS, recommend, third_person
 from drafter.case import Case
 from drafter.casefile import load_case, parse_case
 from drafter.drafts import KINDS, Draft, Kind
@@ -95,20 +95,7 @@ def digit_runs(text: str) -> set[str]:
 
 # -- golden files ----------------------------------------------------------------------------
 
-# The version-1 shared cases. The version-2 ones (lost customer, personal break, follow-up) get
-# their goldens with situation-aware drafting: a golden must be a draft worth sending.
-GOLDEN_CASES = [
-    p
-    for p in SHARED_CASES
-    if p.stem
-    in (
-        "enterprise-misstep",
-        "foodservice-inherited",
-        "hospital-overstock",
-        "missed-deliveries",
-        "system-down",
-    )
-]
+GOLDEN_CASES = SHARED_CASES
 GOLDEN_PARAMS = [(p, k, False) for p in GOLDEN_CASES for k in KINDS] + [
     (p, k, True) for p in GOLDEN_CASES if p.stem in MARKDOWN_GOLDEN_CASES for k in KINDS
 ]
@@ -140,7 +127,10 @@ def test_email_is_phone_length_and_has_one_ask(path: Path) -> None:
     assert (email.subject + email.body).count("?") == 1
     paragraphs = email.body.split("\n\n")
     ask = next(i for i, p in enumerate(paragraphs) if p.endswith("?"))
-    assert "earned the right to discuss" in paragraphs[ask - 1]  # the pledge, then the ask
+    if case.situation in ("incident", "personal"):  # the pledge, then the ask
+        assert "earned the right to discuss" in paragraphs[ask - 1]
+    else:  # a lost customer is not sold to; a live deal is not withdrawn from
+        assert "earned the right" not in email.body
     assert "\n" not in paragraphs[ask]
 
 
@@ -154,7 +144,8 @@ def test_no_tells_of_a_bad_draft(path: Path, kind: Kind) -> None:
         assert phrase not in text.lower()
     assert "{{" not in text and "{%" not in text
     for f in case.what_went_wrong:
-        assert " ".join(f.issue.split()).rstrip(".") in text
+        issue = " ".join(f.issue.split()).rstrip(".")
+        assert (third_person(issue) if kind == "escalation" else issue) in text  # internal voice
     if kind != "escalation":
         allowed = " ".join(case.give_first)
         hits = [h for h in SELLING.findall(text.replace(NO_SELLING_LINE, "")) if h not in allowed]
@@ -221,7 +212,7 @@ def test_checks_pass_on_every_template_draft() -> None:
 def test_tones_visibly_differ() -> None:
     warm, formal, direct = (draft(case_from(f"tone: {t}\n")).body for t in KINDS_OF_TONE)
     assert warm.startswith("Dear Walt,\n")
-    assert formal.startswith("Dear Walt Brennan,\n")
+    assert formal.startswith("Dear Walt,\n")  # a full name would read as a mail merge
     assert direct.startswith("Walt,\n")
     assert "\nWarm regards,\nSam Ortiz\n" in warm
     assert "\nYours sincerely,\nSam Ortiz\n" in formal
@@ -302,9 +293,9 @@ def test_each_change_shows_its_status_owner_and_date() -> None:
     done, gaps = agenda.split("5. Remaining gaps, with owners and dates (5 min)")
     assert "Fixed delivery slots" in done and "Fixed delivery slots" not in gaps
     assert "by 15 December 2026" in gaps and "by 15 January 2027" in gaps
-    assert "Logistics and Billing" in agenda  # the change owners are invited
+    assert "owned by Logistics" in done and "owned by Billing" in gaps  # owners, not attendees
     note = draft(case, "escalation").body
-    assert "Billing to deliver by 15 December 2026" in note
+    assert "(in progress, Billing, due 15 December 2026)" in note
 
 
 @pytest.mark.parametrize("tone", KINDS_OF_TONE)
@@ -330,7 +321,8 @@ def test_give_first_is_exactly_the_approved_gestures() -> None:
     body = draft(case).body
     block = body.split("with no strings attached:\n\n")[1].split("\n\n")[0]
     assert block.splitlines() == [f"- {g}" for g in gifts]
-    assert "Whatever you decide: take back all unused flour" in draft(case, "agenda").body
+    agenda = draft(case, "agenda").body
+    assert "whatever you decide (5 min)\n\n- Take back all unused flour" in agenda
 
 
 def test_no_gesture_when_none_is_approved() -> None:
@@ -457,19 +449,16 @@ def escalation(support: str, extra: str = "") -> str:
 
 def test_management_support_changes_the_recommendation() -> None:
     recs = {s: recommend(case_from(escalation(s))) for s in ("yes", "no", "unknown")}
-    assert recs["yes"].action == "recover" and "committed" in recs["yes"].reason
+    assert recs["yes"].action == "recover" and "$36,000 a year" in recs["yes"].reason
     assert recs["no"].action == "walk_away" and "will not commit" in recs["no"].reason
-    assert recs["unknown"].action == "recover" and "only with company backing" in (
-        recs["unknown"].reason
-    )
-    assert len({r.reason for r in recs.values()}) == 3
+    assert recs["unknown"].action == "recover" and "walk away" not in recs["unknown"].reason
     notes = {s: draft(case_from(escalation(s)), "escalation").body for s in recs}
     for support, rec in recs.items():
-        reason = rec.reason[0].lower() + rec.reason[1:]
-        assert f"{LABELS[rec.action]}, because {reason}" in notes[support]
+        assert f"{rec.label}, because {rec.reason}" in notes[support]
+        assert LABELS[rec.action] == rec.label
     assert "You have agreed to back a recovery" in notes["yes"]
     assert "will not commit resources" in notes["no"]
-    assert "need your decision by 5 December 2026" in notes["unknown"]
+    assert "decision by 5 December 2026" in notes["unknown"]
 
 
 def test_yaml_yes_and_no_are_read_as_words() -> None:
@@ -479,13 +468,7 @@ def test_yaml_yes_and_no_are_read_as_words() -> None:
 
 def test_nothing_at_stake_means_walk_away() -> None:
     rec = recommend(case_from(escalation("yes") + "value_at_stake:\n  annual_value: 0\n"))
-    assert rec.action == "walk_away" and "Nothing recurring is at stake" in rec.reason
-
-
-def test_fallback_depends_on_whether_the_account_was_inherited() -> None:
-    assert recommend(case_from(escalation("yes") + "inherited: true\n")).fallback == "escalate"
-    assert recommend(case_from(escalation("yes"))).fallback == "hand_over"
-    assert recommend(case_from(escalation("no"))).fallback is None
+    assert rec.action == "walk_away" and "nothing recurring is at stake" in rec.reason
 
 
 def test_recommendation_is_the_same_every_time() -> None:
@@ -506,16 +489,16 @@ def test_escalation_note_sets_out_value_needs_and_decision() -> None:
         d.subject
         == "Harbor Street Bakeries: decision needed by 5 December 2026 on recovering the account"
     )
-    assert d.body.startswith("Mark,\n\nSituation\n\n")
+    assert d.body.startswith("Hi Mark,\n\nSituation\n\n")
     for expected in (
         "- Annual value: €36,000\n",
         "- Renewal: 31 March 2027\n",
         "- Customer for 9 years\n",
         "- Two more bakeries are opening.\n",
-        "- Competitor pressure: A rival mill has quoted.\n",
+        " A rival mill has quoted.",
         "- A driver on the Saturday route for 60 days.\n",
-        "- The approved goodwill gesture, honoured in full: two free deliveries.\n",
-        "Please decide by 5 December 2026 whether Golden Mill Supply commits",
+        "- Two free deliveries (approved goodwill gesture).\n",
+        "By 5 December 2026, could you decide whether Golden Mill Supply backs a recovery",
         "\n\nSam Ortiz\nTerritory Sales Representative, Golden Mill Supply\n",
     ):
         assert expected in d.body
@@ -526,8 +509,8 @@ def test_escalation_note_without_an_escalation_block_asks_for_a_decision() -> No
     assert d.to[0].name == "Senior management"
     assert d.subject == "Harbor Street Bakeries: decision needed on recovering the account"
     assert d.body.startswith("Situation\n\n")
-    assert "need your decision on whether we commit" in d.body
-    assert "not yet costed" in d.body
-    assert "Please decide whether Golden Mill Supply will back a recovery of" in d.body
+    assert "decision on whether we commit what it takes" in d.body
+    assert "No people or money are requested at this stage" in d.body
+    assert "decide whether we go ahead with a recovery on that basis" in d.body
     assert digit_runs(d.body) == {"36000"}  # the annual value, and no invented date or need
     assert recommend(case_from()).action == "recover"

@@ -149,6 +149,10 @@ def _case_dates(case: Case) -> list[date]:
     dates = [c.by for c in case.what_changed if c.by]
     dates += [case.value_at_stake.renewal] if case.value_at_stake.renewal else []
     dates += [case.escalation.decide_by] if case.escalation and case.escalation.decide_by else []
+    after = case.after_meeting
+    if after:
+        dates += [d for d in (after.held, after.next_contact) if d]
+        dates += [a.by for a in after.agreed if a.by]
     return dates
 
 
@@ -159,6 +163,8 @@ def case_facts(case: Case) -> Facts:
     strings = tuple(" ".join(normalize(s).split()) for s in _case_strings(stated))
     numbers = {case.value_at_stake.annual_value}
     numbers |= {case.relationship_years} if case.relationship_years is not None else set()
+    numbers |= {case.escalation.cost} if case.escalation and case.escalation.cost else set()
+    numbers |= {case.meeting.minutes} if case.meeting and case.meeting.minutes else set()
     percents: set[float] = set()
     dates: set[DateRef] = {(d.year, d.month, d.day) for d in _case_dates(case)}
     years = {d.year for d in _case_dates(case)}

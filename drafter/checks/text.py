@@ -154,8 +154,13 @@ def nonblank_lines(text: str) -> list[str]:
 
 
 def name_in(text: str, name: str) -> bool:
-    """Does ``text`` name the person: full name, or a first or last name?"""
+    """Does ``text`` name the person: full name, or a first or last name (a Japanese
+    honorific may follow it: 田中様)?"""
     parts = [p for p in name.split() if len(p) > 1 and not p.endswith(".")]
     return any(
-        re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text, re.IGNORECASE) for p in [name, *parts]
+        re.search(rf"(?<!\w){re.escape(p)}(?:(?={_HONORIFIC})|(?!\w))", text, re.IGNORECASE)
+        for p in [name, *parts]
     )
+
+
+_HONORIFIC = "様|さん|殿|先生"

@@ -65,7 +65,8 @@ _LISTEN = re.compile(
 _WORK_TOGETHER = re.compile(
     r"(?<!\w)(?:work(?:ing)? (?:together|with (?:us|you)) again|(?:possible|willing|open) to work "
     r"together|continue (?:working|to work) together|future together|what (?:would|will|could) "
-    r"(?:it|that) take|(?:earn|win) back your (?:trust|business))\b",
+    r"(?:it|that) take|(?:earn|win) back your (?:trust|business)"
+    r"|(?:need|want) to see to (?:go|move) forward|go forward with confidence)\b",
     re.IGNORECASE,
 )
 
