@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from drafter.case import Case
     from drafter.schemas import ModelDraft
 
 Kind = str
@@ -39,6 +40,9 @@ class Artifact:
     """The body's length in words: at least (0: no minimum), at most."""
     schema: str
     """The structured-output model, as ``module:Class``, imported only when asked for."""
+    requires: str | None = None
+    """The optional case field it is drafted from (``after_meeting``): a case without it
+    has no such draft (``all`` and ``batch`` skip it; its command says what to add)."""
 
     @property
     def template(self) -> str:
@@ -54,6 +58,17 @@ class Artifact:
     def system_prompt(self) -> str:
         """The model's instructions, in ``prompts/``."""
         return f"system/{self.kind}.j2"
+
+    def drafts_from(self, case: Case) -> bool:
+        """Whether ``case`` has what this artifact is drafted from."""
+        return self.requires is None or getattr(case, self.requires) is not None
+
+    def lacking(self, source: str) -> str:
+        """The one line saying that the case read from ``source`` lacks :attr:`requires`."""
+        return (
+            f"{source} has no `{self.requires}`, which the {self.title} is drafted from; "
+            f"add it to the case (docs/case-format.md describes it)."
+        )
 
     def model(self) -> type[ModelDraft]:
         """The structured-output model (imports pydantic models: not on the offline path)."""

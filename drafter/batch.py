@@ -27,6 +27,7 @@ from drafter.batchfiles import (
     job_key,
     locked,
     read_manifest,
+    reply_file,
 )
 from drafter.batchreport import CaseResult
 from drafter.batchworkers import run_processes, run_threads
@@ -34,6 +35,7 @@ from drafter.casefile import read_bytes
 from drafter.drafts import Kind
 from drafter.errors import DrafterError, InputError
 from drafter.output import EXTENSIONS, Format, write_atomic
+from drafter.reply import answers
 
 T = TypeVar("T")
 
@@ -46,7 +48,7 @@ class Drafted(Protocol):
         """The formatted draft."""
 
     @property
-    def path(self) -> Literal["model", "repaired", "template"]:
+    def route(self) -> Literal["model", "repaired", "template"]:
         """How it was made."""
 
     @property
@@ -57,9 +59,10 @@ class Drafted(Protocol):
         """Note that the draft reached ``target`` (the history log's "written" mark)."""
 
 
-Produce = Callable[[Path, Kind, bytes], Drafted]
+Produce = Callable[[Path, Kind, bytes], Drafted | None]
 """Draft one artifact of one case file, given the file's bytes as hashed for its resume key
-(so the draft and the key always describe the same content)."""
+(so the draft and the key always describe the same content); ``None`` when the case has
+nothing to draft it from (a follow-up without ``after_meeting``): nothing is written."""
 
 
 def per_case(build: Callable[[Path, bytes], T]) -> Callable[[Path, bytes], T]:
@@ -100,17 +103,18 @@ def draft_case(
     if not inside(root, folder):
         result.reasons.append(f"its folder {folder} is outside {root}; nothing was written")
         return result
-    if case_bytes is None:
-        try:
+    try:
+        if case_bytes is None:
             _, case_bytes = read_bytes(str(source))
-        except InputError as exc:
-            result.invalid = True
-            result.reasons.append(str(exc))
-            return result
+        replied = _reply_key(source)
+    except InputError as exc:
+        result.invalid = True
+        result.reasons.append(str(exc))
+        return result
     clean(folder)
     manifest = read_manifest(folder)
     for kind in kinds:
-        key = job_key(case_bytes, kind, settings)
+        key = job_key(case_bytes, kind, {**settings, **replied} if answers(kind) else settings)
         target = folder / f"{kind}{EXTENSIONS[fmt]}"
         if done(folder, manifest.get(kind), key, target.name):
             result.statuses[kind] = "skipped"
@@ -119,6 +123,8 @@ def draft_case(
             break
         try:
             drafted = produce(source, kind, case_bytes)
+            if drafted is None:
+                continue
             write_atomic(target, drafted.data, force=True)
             manifest[kind] = {
                 "key": key,
@@ -139,9 +145,21 @@ def draft_case(
             result.statuses[kind] = "failed"
             result.reasons.append(f"{kind}: unexpected {type(exc).__name__}: {exc}")
             continue
-        result.statuses[kind] = drafted.path
+        result.statuses[kind] = drafted.route
         result.reasons.extend(f"{kind}: {r}" for r in drafted.reasons)
     return result
+
+
+def _reply_key(source: Path) -> dict[str, str]:
+    """What the resume key of a letter answering the case's ``reply-to.eml`` adds: a hash
+    of that file (none without one), so a new message to answer is drafted again."""
+    reply = reply_file(source)
+    if reply is None:
+        return {}
+    try:
+        return {"reply": hashlib.sha256(reply.read_bytes()).hexdigest()}
+    except OSError as exc:
+        raise InputError(f"{reply}: cannot be read ({exc.strerror or exc}).") from None
 
 
 def run(

@@ -19,12 +19,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from drafter import __version__, pipeline
 from drafter import batch as batching
+from drafter.artifacts import artifact, kinds_for
 from drafter.batchfiles import folders_for
 from drafter.batchreport import CaseResult
 from drafter.case import Tone
@@ -60,52 +61,215 @@ class BatchNotReady(DrafterError):
 
 
 @dataclass(frozen=True)
+class SubmittedCase:
+    """One case of a Batch API run: the text submitted and its requests' custom ids by kind
+    (``unsent``: the kinds whose prompt could not be sent, and why), or why it is invalid."""
+
+    path: str
+    folder: str
+    text: str | None = None
+    """The case file's text as submitted (``None``: invalid)."""
+    requests: Mapping[Kind, str] = field(default_factory=dict)
+    unsent: Mapping[Kind, str] = field(default_factory=dict)
+    invalid: str | None = None
+    """Why the case was not submitted."""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SubmittedCase:
+        if "invalid" in data:
+            return cls(str(data["path"]), str(data["folder"]), invalid=str(data["invalid"]))
+        return cls(
+            str(data["path"]),
+            str(data["folder"]),
+            text=str(data["text"]),
+            requests=dict(data["requests"]),
+            unsent=dict(data["unsent"]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        if self.invalid is not None:
+            return {"path": self.path, "folder": self.folder, "invalid": self.invalid}
+        return {
+            "path": self.path,
+            "folder": self.folder,
+            "text": self.text,
+            "requests": dict(self.requests),
+            "unsent": dict(self.unsent),
+        }
+
+
+@dataclass(frozen=True)
+class RecordedSettings:
+    """What the drafts of a Batch API run are made with, recorded at submission."""
+
+    llm: Mapping[str, Any]
+    """:meth:`LLMSettings.stored`: no key, no mode, no URL credentials."""
+    format: Format
+    kinds: tuple[Kind, ...]
+    tone: Tone | None
+    templates: str | None
+    """The ``--templates`` folder, resolved."""
+    redact: bool
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RecordedSettings:
+        return cls(
+            llm=dict(data["llm"]),
+            format=data["format"],
+            kinds=tuple(data["kinds"]),
+            tone=data["tone"],
+            templates=data["templates"],
+            redact=bool(data["redact"]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "llm": dict(self.llm),
+            "format": self.format,
+            "kinds": list(self.kinds),
+            "tone": self.tone,
+            "templates": self.templates,
+            "redact": self.redact,
+        }
+
+    @property
+    def templates_dir(self) -> Path | None:
+        return Path(self.templates) if self.templates else None
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """The batch's result files, once fetched: its final status and file ids by name."""
+
+    status: str
+    files: Mapping[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "files": dict(self.files)}
+
+
+@dataclass(frozen=True)
+class BatchState:
+    """``DIR/.drafter-batch.json``: a Batch API run as recorded (never the API key).
+
+    Read once per command (:meth:`read`); a change is a new record (``dataclasses.replace``)
+    written back with :meth:`write`. The JSON on disk keeps the keys of :meth:`to_json`.
+    """
+
+    settings: RecordedSettings
+    fingerprint: Mapping[str, Any]
+    """:func:`drafter.pipeline.fingerprint`: the batch resume key's settings part."""
+    cases: tuple[SubmittedCase, ...]
+    created: str
+    drafter: str = __version__
+    batch_id: str | None = None
+    input_file_id: str | None = None
+    status: str | None = None
+    """The batch's status as last seen."""
+    endpoint: str = ENDPOINT
+    requests_file: str = REQUESTS
+    result: Downloaded | None = None
+    version: int = STATE_VERSION
+
+    @classmethod
+    def read(cls, out: Path) -> BatchState:
+        """The state recorded in ``out``; :class:`InputError` when there is none."""
+        path = out / STATE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(
+                f"{out} holds no Batch API run ({STATE} is missing): start one with "
+                f"`drafter batch CASES... -o {out} --via batch-api`."
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path}: cannot be read ({exc}).") from None
+        try:
+            return cls.from_json(data)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise InputError(
+                f"{path}: not a drafter batch state file (version {STATE_VERSION})."
+            ) from None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BatchState:
+        """The record of a state file's JSON; :class:`ValueError` if it is not one."""
+        if not isinstance(data, Mapping) or data.get("version") != STATE_VERSION:
+            raise ValueError("not a drafter batch state")
+        result = data.get("result")
+        return cls(
+            settings=RecordedSettings.from_json(data["settings"]),
+            fingerprint=dict(data["fingerprint"]),
+            cases=tuple(SubmittedCase.from_json(c) for c in data["cases"]),
+            created=str(data.get("created", "")),
+            drafter=str(data.get("drafter", "")),
+            batch_id=data.get("batch_id") or None,
+            input_file_id=data.get("input_file_id"),
+            status=data.get("status"),
+            endpoint=str(data.get("endpoint", ENDPOINT)),
+            requests_file=str(data.get("requests_file", REQUESTS)),
+            result=Downloaded(str(result["status"]), dict(result["files"])) if result else None,
+            version=STATE_VERSION,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "version": self.version,
+            "drafter": self.drafter,
+            "created": self.created,
+            "batch_id": self.batch_id,
+            "input_file_id": self.input_file_id,
+            "status": self.status,
+            "endpoint": self.endpoint,
+            "requests_file": self.requests_file,
+            "settings": self.settings.to_json(),
+            "fingerprint": dict(self.fingerprint),
+            "cases": [c.to_json() for c in self.cases],
+        }
+        if self.result is not None:
+            data["result"] = self.result.to_json()
+        return data
+
+    def write(self, out: Path) -> None:
+        data = json.dumps(self.to_json(), indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+        write_atomic(out / STATE, data, force=True)
+
+    def llm_settings(self, config: UserConfig) -> LLMSettings:
+        """The model settings recorded at submission, with today's API key."""
+        from drafter.settings import reloaded
+
+        return reloaded(self.settings.llm, config, redact=self.settings.redact)
+
+    @property
+    def submitted(self) -> tuple[SubmittedCase, ...]:
+        """The valid cases, in order."""
+        return tuple(c for c in self.cases if c.invalid is None)
+
+    @property
+    def requests(self) -> int:
+        return sum(len(c.requests) for c in self.cases)
+
+    def started(self, out: Path) -> str:
+        """The batch id; :class:`InputError` if the batch was never started."""
+        if not self.batch_id:
+            raise InputError(f"{out}: the batch was never started; submit the cases again.")
+        return self.batch_id
+
+
+@dataclass(frozen=True)
 class Submission:
     """What :func:`submit` did: the state it recorded and the cases it could not submit."""
 
-    state: dict[str, Any]
+    state: BatchState
     invalid: list[CaseResult]
 
     @property
     def batch_id(self) -> str | None:
-        return str(self.state["batch_id"]) if self.state.get("batch_id") else None
+        return self.state.batch_id
 
     @property
     def requests(self) -> int:
-        return sum(len(c.get("requests", {})) for c in self.state["cases"])
-
-
-# --- the state file --------------------------------------------------------------------------
-
-
-def read_state(out: Path) -> dict[str, Any]:
-    """``DIR/.drafter-batch.json``; :class:`InputError` when there is none."""
-    path = out / STATE
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            f"{out} holds no Batch API run ({STATE} is missing): start one with "
-            f"`drafter batch CASES... -o {out} --via batch-api`."
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: cannot be read ({exc}).") from None
-    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-        raise InputError(f"{path}: not a drafter batch state file (version {STATE_VERSION}).")
-    return state
-
-
-def _write_state(out: Path, state: Mapping[str, Any]) -> None:
-    data = json.dumps(state, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
-    write_atomic(out / STATE, data, force=True)
-
-
-def settings_from(state: Mapping[str, Any], config: UserConfig) -> LLMSettings:
-    """The model settings recorded at submission, with today's API key."""
-    from drafter.settings import reloaded
-
-    recorded = state["settings"]
-    return reloaded(recorded["llm"], config, redact=recorded["redact"])
+        return self.state.requests
 
 
 def _client(settings: LLMSettings) -> openai.OpenAI:
@@ -153,15 +317,15 @@ def submit(
     from drafter.llm.openai_api import request_body
 
     if (out / STATE).exists():
-        old = read_state(out)
-        if old.get("batch_id"):
+        old = BatchState.read(out)
+        if old.batch_id:
             raise InputError(
-                f"{out} already holds batch {old['batch_id']}: see "
+                f"{out} already holds batch {old.batch_id}: see "
                 f"`{next_command('status', out)}` and `{next_command('collect', out)}`, "
                 "or choose another -o DIR for a new batch."
             )
     folders = folders_for(cases, out)
-    entries: list[dict[str, Any]] = []
+    entries: list[SubmittedCase] = []
     invalid: list[CaseResult] = []
     lines: list[dict[str, Any]] = []
     for path in cases:
@@ -171,50 +335,38 @@ def submit(
             case = pipeline.load_case(str(path), config, text)
         except InputError as exc:
             invalid.append(CaseResult(source=path, folder=folder, invalid=True, reasons=[str(exc)]))
-            entries.append({"path": str(path), "folder": folder.name, "invalid": str(exc)})
+            entries.append(SubmittedCase(str(path), folder.name, invalid=str(exc)))
             continue
         request = pipeline.Request.of(
             config, case, str(path), tone=tone, templates_dir=templates_dir, redact=redact
         )
         prompt_case, _ = request.prompt_case()
-        entry: dict[str, Any] = {
-            "path": str(path),
-            "folder": folder.name,
-            "text": text,
-            "requests": {},
-            "unsent": {},
-        }
-        for kind in kinds:
+        requests: dict[Kind, str] = {}
+        unsent: dict[Kind, str] = {}
+        for kind in kinds_for(request.case, kinds):
             custom_id = f"{folder.name}/{kind}"
             try:
                 body = request_body(kind, prompt_case or request.case, settings)
             except tokens.PromptTooLong as exc:
-                entry["unsent"][kind] = str(exc)
+                unsent[kind] = str(exc)
                 continue
-            entry["requests"][kind] = custom_id
+            requests[kind] = custom_id
             lines.append({"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body})
-        entries.append(entry)
+        entries.append(SubmittedCase(str(path), folder.name, text, requests, unsent))
 
-    state: dict[str, Any] = {
-        "version": STATE_VERSION,
-        "drafter": __version__,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "batch_id": None,
-        "input_file_id": None,
-        "status": None,
-        "endpoint": ENDPOINT,
-        "requests_file": REQUESTS,
-        "settings": {
-            "llm": settings.stored(),
-            "format": fmt,
-            "kinds": list(kinds),
-            "tone": tone,
-            "templates": str(templates_dir.resolve()) if templates_dir else None,
-            "redact": redact,
-        },
-        "fingerprint": pipeline.fingerprint(config, settings, fmt, tone, templates_dir, redact),
-        "cases": entries,
-    }
+    state = BatchState(
+        settings=RecordedSettings(
+            llm=settings.stored(),
+            format=fmt,
+            kinds=tuple(kinds),
+            tone=tone,
+            templates=str(templates_dir.resolve()) if templates_dir else None,
+            redact=redact,
+        ),
+        fingerprint=pipeline.fingerprint(config, settings, fmt, tone, templates_dir, redact),
+        cases=tuple(entries),
+        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    )
     if not lines:
         return Submission(state, invalid)
 
@@ -227,17 +379,16 @@ def submit(
         )
     except openai.OpenAIError as exc:
         raise _api_error(exc, settings, "uploading the batch file failed") from None
-    state["input_file_id"] = uploaded.id
-    _write_state(out, state)  # before the batch starts: a crash leaves the file id on record
+    state = replace(state, input_file_id=uploaded.id)
+    state.write(out)  # before the batch starts: a crash leaves the file id on record
     try:
         started = client.batches.create(
             input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h"
         )
     except openai.OpenAIError as exc:
         raise _api_error(exc, settings, "starting the batch failed") from None
-    state["batch_id"] = started.id
-    state["status"] = started.status
-    _write_state(out, state)
+    state = replace(state, batch_id=started.id, status=started.status)
+    state.write(out)
     return Submission(state, invalid)
 
 
@@ -246,25 +397,26 @@ def submit(
 
 def _recorded(
     out: Path, config: UserConfig, client: openai.OpenAI | None
-) -> tuple[dict[str, Any], str, LLMSettings, openai.OpenAI]:
+) -> tuple[BatchState, str, LLMSettings, openai.OpenAI]:
     """The state recorded in ``out``, its batch id, its settings and a client for them."""
-    state = read_state(out)
-    batch_id = state.get("batch_id")
-    if not batch_id:
-        raise InputError(f"{out}: the batch was never started; submit the cases again.")
-    settings = settings_from(state, config)
+    state = BatchState.read(out)
+    batch_id = state.started(out)
+    settings = state.llm_settings(config)
     return state, batch_id, settings, client or _client(settings)
 
 
-def _note_status(out: Path, state: dict[str, Any], current: Batch) -> None:
-    if state.get("status") != current.status:
-        state["status"] = current.status
-        _write_state(out, state)
+def _note_status(out: Path, state: BatchState, current: Batch) -> BatchState:
+    """``state`` with the batch's current status, written if it changed."""
+    if state.status == current.status:
+        return state
+    noted = replace(state, status=current.status)
+    noted.write(out)
+    return noted
 
 
 def status(
     out: Path, *, config: UserConfig, client: openai.OpenAI | None = None
-) -> tuple[dict[str, Any], Batch]:
+) -> tuple[BatchState, Batch]:
     """The recorded state and the batch as the API reports it now."""
     import openai
 
@@ -273,8 +425,7 @@ def status(
         current = client.batches.retrieve(batch_id)
     except openai.OpenAIError as exc:
         raise _api_error(exc, settings, f"looking up batch {batch_id} failed") from None
-    _note_status(out, state, current)
-    return state, current
+    return _note_status(out, state, current), current
 
 
 def cancel(out: Path, *, config: UserConfig, client: openai.OpenAI | None = None) -> Batch:
@@ -336,33 +487,30 @@ def reply_of(line: Mapping[str, Any]) -> tuple[str | None, Mapping[str, Any] | s
     return custom_id, f"the batch request failed ({code or 'error'}): {message}"
 
 
-def fetch(out: Path, *, config: UserConfig, client: openai.OpenAI | None = None) -> dict[str, Any]:
+def fetch(out: Path, *, config: UserConfig, client: openai.OpenAI | None = None) -> BatchState:
     """Download the finished batch's output and error files into ``out``, once; return the
-    state. Raises :class:`BatchNotReady` while the batch runs, :class:`BatchAPIError` if it
-    failed."""
-    state = read_state(out)
-    settings = settings_from(state, config)
-    _fetched(out, state, settings, client)
-    return state
+    state (pass it on to :func:`collect`). Raises :class:`BatchNotReady` while the batch runs,
+    :class:`BatchAPIError` if it failed."""
+    state = BatchState.read(out)
+    return _fetched(out, state, state.llm_settings(config), client)[0]
 
 
 def _fetched(
-    out: Path, state: dict[str, Any], settings: LLMSettings, client: openai.OpenAI | None
-) -> None:
+    out: Path, state: BatchState, settings: LLMSettings, client: openai.OpenAI | None
+) -> tuple[BatchState, Downloaded]:
     """``state`` with the results downloaded, unless they already are."""
-    result = state.get("result")
-    if not (result and all((out / name).exists() for name in result["files"])):
-        _download(out, state, client or _client(settings), settings)
+    result = state.result
+    if result and all((out / name).exists() for name in result.files):
+        return state, result
+    return _download(out, state, client or _client(settings), settings)
 
 
 def _download(
-    out: Path, state: dict[str, Any], client: openai.OpenAI, settings: LLMSettings
-) -> None:
+    out: Path, state: BatchState, client: openai.OpenAI, settings: LLMSettings
+) -> tuple[BatchState, Downloaded]:
     import openai
 
-    batch_id = state.get("batch_id")
-    if not batch_id:
-        raise InputError(f"{out}: the batch was never started; submit the cases again.")
+    batch_id = state.started(out)
     try:
         current = client.batches.retrieve(batch_id)
         if current.status == "failed":
@@ -381,18 +529,19 @@ def _download(
         raise _api_error(
             exc, settings, f"fetching the results of batch {batch_id} failed"
         ) from None
-    state["status"] = current.status
-    state["result"] = {"status": current.status, "files": files}
-    _write_state(out, state)
+    result = Downloaded(current.status, files)
+    state = replace(state, status=current.status, result=result)
+    state.write(out)
+    return state, result
 
 
-def _replies(out: Path, state: Mapping[str, Any]) -> dict[str, Mapping[str, Any] | Failure]:
+def _replies(out: Path, result: Downloaded) -> dict[str, Mapping[str, Any] | Failure]:
     """Every line of the downloaded files by custom id: the chat-completion body, or why
     there is none; a reply beats an error."""
     from drafter.llm.provider import Failure, Why
 
     replies: dict[str, Mapping[str, Any] | Failure] = {}
-    for name in state["result"]["files"]:
+    for name in result.files:
         for raw in (out / name).read_text(encoding="utf-8").splitlines():
             try:
                 line = json.loads(raw)
@@ -416,82 +565,82 @@ def collect(
     jobs: int = 4,
     log: bool = True,
     progress: Callable[[CaseResult], None] | None = None,
+    state: BatchState | None = None,
 ) -> list[CaseResult]:
     """Download the results once, then draft every submitted case (see the module doc).
 
-    Raises :class:`BatchNotReady` while the batch runs, :class:`BatchAPIError` if it failed.
+    ``state``: the record :func:`fetch` returned, else read from ``out``. Raises
+    :class:`BatchNotReady` while the batch runs, :class:`BatchAPIError` if it failed.
     """
     from drafter.llm.openai_api import read_reply
     from drafter.llm.provider import Failure, Reply, Why
 
-    state = read_state(out)
-    settings = settings_from(state, config)
+    state = state or BatchState.read(out)
+    settings = state.llm_settings(config)
     client = client or _client(settings)
-    _fetched(out, state, settings, client)
-    replies = _replies(out, state)
-    recorded = state["settings"]
-    fmt: Format = recorded["format"]
-    kinds: list[Kind] = recorded["kinds"]
-    templates = Path(recorded["templates"]) if recorded["templates"] else None
-    missing = f"the batch returned no reply for this request (batch {state['result']['status']})"
+    state, result = _fetched(out, state, settings, client)
+    replies = _replies(out, result)
+    recorded = state.settings
+    fmt = recorded.format
+    missing = f"the batch returned no reply for this request (batch {result.status})"
 
-    entries = {Path(e["path"]): e for e in state["cases"] if "invalid" not in e}
-    folders = {path: out / e["folder"] for path, e in entries.items()}
+    entries = {Path(e.path): e for e in state.submitted}
+    folders = {path: out / e.folder for path, e in entries.items()}
 
     def build_request(source: Path, submitted: bytes) -> pipeline.Request:
-        path = entries[source]["path"]
+        path = entries[source].path
         return pipeline.Request.of(
             config,
             pipeline.load_case(path, config, submitted.decode("utf-8")),
             path,
-            tone=recorded["tone"],
-            templates_dir=templates,
+            tone=recorded.tone,
+            templates_dir=recorded.templates_dir,
             llm=settings,
             log=log,
-            redact=recorded["redact"],
+            redact=recorded.redact,
         )
 
     request_for = batching.per_case(build_request)
 
-    def first_reply(entry: Mapping[str, Any], kind: Kind) -> Reply | Failure:
+    def first_reply(entry: SubmittedCase, kind: Kind) -> Reply | Failure:
         """The batch's reply to ``kind``'s request, read like a direct one, or why none."""
-        custom_id = entry["requests"].get(kind)
+        custom_id = entry.requests.get(kind)
         if not custom_id:
-            return Failure(Why.BATCH_FAILED, entry["unsent"].get(kind, f"{kind} was not submitted"))
+            return Failure(Why.BATCH_FAILED, entry.unsent.get(kind, f"{kind} was not submitted"))
         given = replies.get(custom_id, Failure(Why.BATCH_FAILED, missing))
         return given if isinstance(given, Failure) else read_reply(kind, given, settings)
 
-    def produce(source: Path, kind: Kind, submitted: bytes) -> pipeline.Produced:
+    def produce(source: Path, kind: Kind, submitted: bytes) -> pipeline.Produced | None:
+        request = request_for(source, submitted)
+        if not artifact(kind).drafts_from(request.case):
+            return None
         given = first_reply(entries[source], kind)
         target = folders[source] / f"{kind}{EXTENSIONS[fmt]}"
-        return pipeline.produce(
-            request_for(source, submitted), kind, fmt, str(target), first=given, client=client
-        )
+        return pipeline.produce(request, kind, fmt, str(target), first=given, client=client)
 
-    paths = list(entries)
     results = batching.run(
-        paths,
+        list(entries),
         out,
-        kinds,
+        recorded.kinds,
         fmt,
-        state["fingerprint"],
+        dict(state.fingerprint),
         produce,
         jobs=jobs,
         progress=progress,
         folders=folders,
-        contents={path: e["text"].encode("utf-8") for path, e in entries.items()},
+        contents={path: (e.text or "").encode("utf-8") for path, e in entries.items()},
     )
     by_path = {r.source: r for r in results}
     ordered: list[CaseResult] = []
-    for e in state["cases"]:
-        path = Path(e["path"])
-        if "invalid" in e:
+    for e in state.cases:
+        path = Path(e.path)
+        if e.invalid is not None:
             ordered.append(
                 CaseResult(
                     source=path,
-                    folder=out / e["folder"],
+                    folder=out / e.folder,
                     invalid=True,
-                    reasons=[f"not submitted: {e['invalid']}"],
+                    reasons=[f"not submitted: {e.invalid}"],
                 )
             )
         elif path in by_path:

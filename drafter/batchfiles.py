@@ -27,6 +27,8 @@ from drafter.drafts import Kind
 from drafter.errors import InputError, OutputError
 
 MANIFEST = ".drafter.json"
+REPLY_TO = "reply-to.eml"
+"""The customer's message a case's letters answer, beside the case file."""
 LOCK = ".drafter.lock"
 CASE_SUFFIXES = (".yaml", ".yml")
 NAME_BYTES = 80
@@ -56,6 +58,37 @@ def find_cases(specs: Iterable[str]) -> list[Path]:
     if not found:
         raise InputError("no case files found in " + ", ".join(specs) + ".")
     return list(found.values())
+
+
+def reply_file(case: Path) -> Path | None:
+    """The .eml ``case``'s letters answer: ``<case>.reply-to.eml`` beside it, else
+    :data:`REPLY_TO` when no other case file shares the folder (with others it is
+    ambiguous: :class:`InputError`); ``None`` when there is neither."""
+    own = case.with_name(f"{case.stem}.{REPLY_TO}")
+    if _is_file(own):
+        return own
+    shared = case.with_name(REPLY_TO)
+    if not _is_file(shared):
+        return None
+    others = [
+        p.name
+        for p in case.parent.iterdir()
+        if p.suffix.lower() in CASE_SUFFIXES and p.name != case.name and p.is_file()
+    ]
+    if others:
+        raise InputError(
+            f"{shared}: it is beside {len(others) + 1} case files, so which case it answers "
+            f"is unclear; name it {case.stem}.{REPLY_TO} to answer it in {case.name}."
+        )
+    return shared
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; not when its name is too long for the file system."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def folder_name(stem: str) -> str:

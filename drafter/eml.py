@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from itertools import repeat
 
 from drafter.drafts import Draft, Party
@@ -89,9 +90,12 @@ def _parses_back(text: str) -> bool:
     return parsed == text and parseaddr(text) == ("", text)
 
 
-def as_eml(draft: Draft) -> bytes:
+def as_eml(draft: Draft, in_reply_to: str | None = None, references: Sequence[str] = ()) -> bytes:
     """An unsent RFC 5322 message (``X-Unsent: 1``) that mail clients open as a draft, with
     a ``Date`` (now, local time) and a new ``Message-ID``.
+
+    A reply names the message it answers in ``In-Reply-To`` and its thread in
+    ``References`` (message IDs ``<…>``, oldest first, folded between IDs).
 
     Recipients without an address are left off ``To:`` (the escalation's decider by name,
     without the title after a comma); a sender without one is written
@@ -116,6 +120,10 @@ def as_eml(draft: Draft) -> bytes:
     msg.set_raw("Subject", _fold("Subject", _words(one_line(draft.subject), phrase=False)))
     msg.set_raw("Date", formatdate(localtime=True))
     msg.set_raw("Message-ID", _message_id(sender.email))
+    if in_reply_to:
+        msg.set_raw("In-Reply-To", in_reply_to)
+    if references:
+        msg.set_raw("References", _fold("References", list(references)))
     msg.set_raw("X-Unsent", "1")
     msg.set_content(strip_controls(draft.body), charset="utf-8")
     return msg.as_bytes()

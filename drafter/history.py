@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from drafter.errors import DrafterError
+from drafter.errors import DrafterError, InputError
 
 if TYPE_CHECKING:
     import sqlite3
@@ -52,7 +52,7 @@ Mode = Literal["templates", "llm"]
 Route = Literal["model", "repaired", "template"]
 """The path a draft took: the model's first draft, a repaired one, or the template."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The ``PRAGMA user_version`` this code writes. Bump it and append to ``MIGRATIONS``."""
 
 MIGRATIONS: list[tuple[str, ...]] = [
@@ -90,6 +90,14 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX IF NOT EXISTS drafts_account ON drafts (account COLLATE NOCASE, id)",
         "CREATE INDEX IF NOT EXISTS drafts_kind ON drafts (kind, id)",
     ),
+    # 1 → 2: what a revision needs (the case, whether the model saw it redacted) and its link.
+    (
+        "ALTER TABLE drafts ADD COLUMN case_json TEXT",
+        "ALTER TABLE drafts ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE drafts ADD COLUMN parent INTEGER REFERENCES drafts (id)",
+        "ALTER TABLE drafts ADD COLUMN instruction TEXT",
+        "CREATE INDEX IF NOT EXISTS drafts_parent ON drafts (parent, id)",
+    ),
 ]
 """``MIGRATIONS[v]`` upgrades a version-``v`` database to ``v + 1`` (one transaction)."""
 
@@ -108,7 +116,8 @@ class Entry:
     subject: str
     body: str
     mode: Mode = "templates"
-    path: Route = "template"
+    route: Route = "template"
+    """Stored in the ``path`` column (and shown as ``path`` by ``--json``)."""
     account: str = ""
     case_hash: str = ""
     case_path: str | None = None
@@ -140,6 +149,15 @@ class Entry:
     """Where the output went or was meant to go (``-`` for stdout)."""
     written: bool = False
     """Whether the output was written (see :func:`mark_written`)."""
+    case_json: str | None = None
+    """The validated case (config defaults and ``--tone`` applied) as JSON, to revise from;
+    ``None`` in entries logged before drafter kept it."""
+    redacted: bool = False
+    """Whether the model was sent the redacted case (a revision is redacted too)."""
+    parent: int | None = None
+    """The entry this draft revises (``drafter revise``)."""
+    instruction: str | None = None
+    """The user's revision instruction, for a revision."""
     id: int | None = None
 
     @classmethod
@@ -180,7 +198,7 @@ class Entry:
             "account": self.account,
             "kind": self.kind,
             "mode": self.mode,
-            "path": self.path,
+            "path": self.route,
             "model": self.model,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
@@ -191,12 +209,15 @@ class Entry:
             "subject": self.subject,
             "output_path": self.output_path,
             "written": self.written,
+            "parent": self.parent,
+            "instruction": self.instruction,
         }
         if full:
             data |= {
                 "reasons": list(self.reasons),
                 "messages": [dict(m) for m in self.messages],
                 "replies": list(self.replies),
+                "redacted": self.redacted,
                 "checks": dict(self.checks) if self.checks is not None else None,
                 "body": self.body,
                 "body_format": self.body_format,
@@ -231,17 +252,20 @@ def db_path() -> Path:
 
 # --- writing ---------------------------------------------------------------------------------
 
-_COLUMNS = tuple(f.name for f in fields(Entry) if f.name != "id")
+_COLUMN_OF = {"route": "path"}
+"""Entry attributes stored under another column name."""
+_FIELDS = tuple(f.name for f in fields(Entry) if f.name != "id")
+_COLUMNS = tuple(_COLUMN_OF.get(name, name) for name in _FIELDS)
 _INSERT = f"INSERT INTO drafts ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
 
 
 def _row(entry: Entry) -> tuple[Any, ...]:
     values: list[Any] = []
-    for name in _COLUMNS:
+    for name in _FIELDS:
         value = getattr(entry, name)
         if name in _JSON_FIELDS:
             value = None if value is None else json.dumps(_plain(value), ensure_ascii=False)
-        elif name == "written":
+        elif name in ("written", "redacted"):
             value = int(value)
         values.append(value)
     return tuple(values)
@@ -424,6 +448,45 @@ def get(entry_id: int) -> Entry | None:
     return found[0] if found else None
 
 
+def lookup(entry_id: int) -> Entry:
+    """The entry with id ``entry_id``; :class:`InputError` (exit 2) when there is none."""
+    entry = get(entry_id)
+    if entry is None:
+        raise InputError(
+            f"no draft {entry_id} in the history log {db_path()}; "
+            "`drafter log list` shows the recorded drafts."
+        )
+    return entry
+
+
+def chain(entry_id: int) -> list[tuple[int, Entry]]:
+    """The revisions ``entry_id`` belongs to: from the draft they all started from, every
+    revision with its depth, each followed by its own revisions (oldest first)."""
+    root = _query(
+        "WITH RECURSIVE up(id, parent) AS (SELECT id, parent FROM drafts WHERE id = ? "
+        "UNION SELECT d.id, d.parent FROM drafts d JOIN up ON d.id = up.parent) "
+        "SELECT * FROM drafts WHERE id = (SELECT id FROM up WHERE parent IS NULL)",
+        (entry_id,),
+    )
+    if not root:
+        return []
+    tree = _query(
+        "WITH RECURSIVE down(id) AS (SELECT ? UNION SELECT d.id FROM drafts d "
+        "JOIN down ON d.parent = down.id) SELECT * FROM drafts WHERE id IN down ORDER BY id",
+        (root[0].id,),
+    )
+    children: dict[int | None, list[Entry]] = {}
+    for entry in tree:
+        children.setdefault(entry.parent, []).append(entry)
+    found: list[tuple[int, Entry]] = []
+    stack = [(0, root[0])]
+    while stack:
+        depth, entry = stack.pop()
+        found.append((depth, entry))
+        stack += [(depth + 1, c) for c in reversed(children.get(entry.id, []))]
+    return found
+
+
 def _query(sql: str, params: Sequence[Any]) -> list[Entry]:
     import sqlite3
 
@@ -440,7 +503,9 @@ def _query(sql: str, params: Sequence[Any]) -> list[Entry]:
 
 def _entry(row: sqlite3.Row) -> Entry:
     known = {f.name for f in fields(Entry)}
-    values = {k: v for k, v in zip(row.keys(), row, strict=True) if k in known}
+    attribute = {column: name for name, column in _COLUMN_OF.items()}
+    values = {attribute.get(k, k): v for k, v in zip(row.keys(), row, strict=True)}
+    values = {k: v for k, v in values.items() if k in known}
     for name in _JSON_FIELDS:
         raw = values.get(name)
         values[name] = None if raw is None else json.loads(raw)
@@ -448,6 +513,7 @@ def _entry(row: sqlite3.Row) -> Entry:
     values["messages"] = tuple(values["messages"] or ())
     values["replies"] = tuple(values["replies"] or ())
     values["written"] = bool(values["written"])
+    values["redacted"] = bool(values.get("redacted"))
     if isinstance(values.get("output"), str):  # written by hand as TEXT
         values["output"] = cast(str, values["output"]).encode("utf-8")
     return Entry(**values)

@@ -9,12 +9,15 @@ import stat
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from drafter.artifacts import artifact
 from drafter.drafts import Draft, Party
 from drafter.eml import as_eml, one_line, strip_controls
 from drafter.errors import InputError, OutputError
+
+if TYPE_CHECKING:
+    from drafter.reply import Original
 
 Format = Literal["text", "markdown", "json", "eml"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json", "eml")
@@ -88,10 +91,19 @@ def _party(party: Party) -> dict[str, str | None]:
     return {"name": party.name, "email": party.email}
 
 
-def render_output(draft: Draft, fmt: Format, meta: Mapping[str, Any] | None = None) -> bytes:
-    """The bytes to print or save for one draft in one format."""
+def render_output(
+    draft: Draft,
+    fmt: Format,
+    meta: Mapping[str, Any] | None = None,
+    reply: Original | None = None,
+) -> bytes:
+    """The bytes to print or save for one draft in one format; with ``reply``, as the
+    answer to that message: its subject and sender, ending with it quoted."""
+    if reply is not None:
+        draft = reply.answer(draft)
+        meta = {**(meta or {}), "in_reply_to": reply.message_id, "references": list(reply.chain)}
     if fmt == "eml":
-        return as_eml(draft)
+        return as_eml(draft, reply.message_id if reply else None, reply.chain if reply else ())
     if fmt == "json":
         text = json.dumps(as_dict(draft, meta), indent=2, ensure_ascii=False) + "\n"
     elif fmt == "markdown":

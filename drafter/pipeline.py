@@ -21,6 +21,7 @@ from drafter.drafts import KINDS, Draft, Kind
 from drafter.errors import DrafterError, InputError
 from drafter.output import Format, render_output
 from drafter.render import RenderOptions, render
+from drafter.reply import answers
 from drafter.settings import LLMSettings, choose, resolve
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
     from drafter.llm.provider import Failure, Reply
     from drafter.redact import Redaction
+    from drafter.reply import Original
+    from drafter.revise import Revision
 
 Route = Literal["model", "repaired", "template"]
 
@@ -42,7 +45,7 @@ class Produced:
     """Tokens and cost of the model calls, for ``-v``."""
     history_id: int | None = None
     """The draft's entry in the history log (``None``: not logged)."""
-    path: Route = "template"
+    route: Route = "template"
     """The route the draft took: the model's, the model's after repair, or the template."""
     reasons: tuple[str, ...] = ()
     """Why the route is not ``model`` when a model was used."""
@@ -74,6 +77,8 @@ class Request:
     show_waiting: bool = False
     """While the model is awaited, say so on stderr when it is a terminal (one draft at a
     time: the single-case commands)."""
+    reply: Original | None = None
+    """The customer's message that letters to them answer (``--reply-to``)."""
 
     @classmethod
     def build(
@@ -84,14 +89,21 @@ class Request:
         choices: Mapping[str, Any] | None = None,
         dry_run: bool = False,
         log: bool = True,
+        reply_to: str | None = None,
     ) -> Request:
         """Read the config and the case; apply ``--tone``; settle templates or model from
         the model flags ``choices``: the request of a single-case command (which shows the
         wait for a model).
 
         For a dry run the model settings are resolved whatever the mode, and need no key.
+        ``reply_to``: the customer's .eml that the draft answers.
         """
         config = UserConfig.locate()
+        reply = None
+        if reply_to is not None:
+            from drafter.reply import read_original
+
+            reply = read_original(reply_to)
         case = load_case(case_path, config)
         settings = resolve(config, choices)
         llm: LLMSettings | None = settings
@@ -109,6 +121,7 @@ class Request:
             log=log,
             redact=settings.redact,
             show_waiting=True,
+            reply=reply,
         )
 
     @classmethod
@@ -125,10 +138,15 @@ class Request:
         log: bool = True,
         redact: bool = False,
         show_waiting: bool = False,
+        reply: Original | None = None,
     ) -> Request:
-        """A request for a case already loaded, with settings already resolved."""
+        """A request for a case already loaded, with settings already resolved; the
+        ``reply``'s own words become the case's ``customer_words`` when it has none."""
         if tone is not None:
             case = case.model_copy(update={"tone": tone})
+        words = reply.own_words() if reply is not None else None
+        if words and not case.customer_words:
+            case = case.model_copy(update={"customer_words": words})
         folders = tuple(d for d in (templates_dir, config.template_dir) if d is not None)
         return cls(
             case=case,
@@ -140,6 +158,7 @@ class Request:
             log=log and config.values.history,
             redact=redact,
             show_waiting=show_waiting,
+            reply=reply,
         )
 
     def prompt_case(self) -> tuple[Case | None, Redaction | None]:
@@ -197,13 +216,15 @@ def produce(
     *,
     first: Reply | Failure | None = None,
     client: openai.OpenAI | None = None,
+    revision: Revision | None = None,
 ) -> Produced:
     """Draft one artifact (model first when configured, the template as the safety net).
 
     The draft is recorded in the history log before it is returned for writing to
     ``target``, so a failed write loses nothing. ``first`` and ``client`` go to
     :func:`drafter.llm.draft`: the first reply when it came from the Batch API (read, or why
-    there is none), and the client for any repair round.
+    there is none), and the client for any repair round. A ``revision`` continues a logged
+    conversation instead (its settings strict: a failing revision raises, nothing recorded).
     """
     started, clock = time.time(), time.perf_counter()
     options = request.render_options(markdown=fmt == "markdown")
@@ -227,13 +248,14 @@ def produce(
                 redaction=redaction,
                 first=first,
                 client=client,
+                conversation=revision.messages if revision else None,
             )
         draft = outcome.draft
         notices += [f"{kind}: {text}" for text in (*outcome.notices, *outcome.reasons)]
-        summary = f"{kind}: {outcome.path} draft; {outcome.summary()}"
+        summary = f"{kind}: {outcome.route} draft; {outcome.summary()}"
         meta = {
             "mode": "llm",
-            "path": outcome.path,
+            "path": outcome.route,
             "model": outcome.model,
             "reasons": list(outcome.reasons),
             "usage": {
@@ -246,7 +268,7 @@ def produce(
     else:
         draft = template()
     report = None
-    if outcome is not None and outcome.path != "template" and outcome.report is not None:
+    if outcome is not None and outcome.route != "template" and outcome.report is not None:
         report = outcome.report.to_dict()  # the model's final draft, already checked
     elif fmt == "json" or (outcome is not None and request.log):
         # A template draft passes by construction (tests): it is checked only where the
@@ -256,7 +278,10 @@ def produce(
         report = check_draft(draft, request.case).to_dict()
     if fmt == "json":
         meta["checks"] = report
-    data, unformatted = _formatted(draft, fmt, meta)
+    reply = request.reply if request.reply is not None and answers(kind) else None
+    if reply is not None:
+        notices += [f"{kind}: {text}" for text in reply.notices]
+    data, unformatted = _formatted(draft, fmt, meta, reply)
     history_id = None
     if request.log:
         from drafter import history
@@ -264,7 +289,7 @@ def produce(
         entry = history.Entry.of(
             draft,
             mode=meta["mode"],
-            path=outcome.path if outcome else "template",
+            route=outcome.route if outcome else "template",
             account=request.case.account,
             case_hash=history.case_hash(request.case),
             case_path=request.case_path,
@@ -282,6 +307,10 @@ def produce(
             output_format=fmt,
             output=data,
             output_path=target,
+            case_json=request.case.model_dump_json(),
+            redacted=request.redact,
+            parent=revision.parent if revision else None,
+            instruction=revision.instruction if revision else None,
         )
         history_id = history.record(entry, warn=lambda why: notices.append(f"history: {why}"))
     if data is None:
@@ -292,7 +321,7 @@ def produce(
         tuple(notices),
         summary,
         history_id,
-        path=outcome.path if outcome else "template",
+        route=outcome.route if outcome else "template",
         reasons=outcome.reasons if outcome else (),
     )
 
@@ -330,10 +359,13 @@ def waiting(settings: LLMSettings, show: bool = True) -> Iterator[None]:
         sys.stderr.flush()
 
 
-def _formatted(draft: Draft, fmt: Format, meta: dict[str, Any]) -> tuple[bytes | None, str]:
-    """The draft as ``fmt`` bytes, or ``None`` and why not (the draft is logged either way)."""
+def _formatted(
+    draft: Draft, fmt: Format, meta: dict[str, Any], reply: Original | None = None
+) -> tuple[bytes | None, str]:
+    """The draft as ``fmt`` bytes (answering ``reply``), or ``None`` and why not (the draft
+    is logged either way)."""
     try:
-        return render_output(draft, fmt, meta), ""
+        return render_output(draft, fmt, meta, reply), ""
     except Exception as exc:  # a formatting bug must not lose a draft already paid for
         return None, f"{type(exc).__name__}: {exc}"
 

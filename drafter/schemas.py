@@ -177,5 +177,36 @@ class EscalationDraft(ModelDraft):
     reason: Prose = Field(description="Why this recommendation.")
 
 
+class AgreedStepLine(_Schema):
+    """One step agreed in the meeting, as the follow-up states it."""
+
+    step: Prose = Field(description="The agreed step, from the case.")
+    owner: Prose = Field(description="Who owns it, from the case, or '' if none is given.")
+    by: Prose = Field(description="Its date, e.g. '15 December 2026', or '' if none is given.")
+
+
+class FollowupDraft(ModelDraft):
+    """The follow-up email to the customer after the meeting."""
+
+    kind: ClassVar[Kind] = "followup"
+
+    subject: Prose = Field(description="Short, plain subject line; no sales words.")
+    greeting: Prose = Field(description="E.g. 'Dear Alex,'.")
+    thanks: Prose = Field(description="Thanks for the meeting, in one or two sentences.")
+    heard: list[Prose] = Field(max_length=6, description="What we heard, in their words.")
+    agreed: list[AgreedStepLine] = Field(max_length=8)
+    gesture: Prose = Field(description="The approved gesture, confirmed as under way, or ''.")
+    pledge: Prose = Field(description="No selling until the steps are done; '' in a deal.")
+    next_contact: Prose = Field(description="When they will hear from us next.")
+    ask: Prose = Field(description="One question: did we hear them right, or miss a step?")
+    sign_off: Prose = Field(description="E.g. 'Kind regards,'.")
+
+    def _layout(self, case: Case) -> dict[str, Any]:
+        return {
+            "greeting": greeting_line(self.greeting, case),
+            "closing": closing_line(self.sign_off, case),
+        }
+
+
 SCHEMAS: dict[Kind, type[ModelDraft]] = {kind: a.model() for kind, a in ARTIFACTS.items()}
 """The structured-output model for each artifact, as the registry names it."""

@@ -1,8 +1,9 @@
 """Model settings: one type, each setting declared once, resolved once.
 
 Every field of :class:`LLMSettings` declares, in one place, its type, default, environment
-variable, whether the config file's ``[llm]`` table takes it (with its bounds), its help, and
-whether it shapes a draft (batch resume keys). :func:`resolve` applies flags, then the
+variable, whether the config file's ``[llm]`` table takes it (with its bounds), its
+command-line flag (:func:`flags`; ``drafter.cli.options`` makes the click options of them),
+its help, and whether it shapes a draft (batch resume keys). :func:`resolve` applies flags, then the
 environment, then the config file, then the defaults; :func:`choose` decides templates or
 model; :func:`key_problem` is the one API-key check. Importing this module stays cheap: the
 offline path resolves settings too.
@@ -42,13 +43,42 @@ def _about(
     *,
     env: str | None = None,
     config: Mapping[str, Any] | None = None,
+    flag: Mapping[str, Any] | None = None,
     shapes: bool = False,
     stored: bool = True,
 ) -> dict[str, Any]:
-    """One setting's declaration. ``env``: its environment variable; ``config``: the
-    ``[llm]`` key's pydantic ``Field`` arguments (``None``: not a config key); ``shapes``:
-    part of the batch resume key; ``stored``: kept by a Batch API run."""
-    return {"help": help, "env": env, "config": config, "shapes": shapes, "stored": stored}
+    """One setting's declaration. ``help``: its ``--help`` text; ``env``: its environment
+    variable; ``config``: the ``[llm]`` key's pydantic ``Field`` arguments (``None``: not a
+    config key); ``flag``: its command-line flag (``None``: none), with an optional
+    ``metavar`` and ``bounds`` (``ge``/``gt``/``le``/``lt``; default: the config key's);
+    ``shapes``: part of the batch resume key; ``stored``: kept by a Batch API run."""
+    return {
+        "help": help,
+        "env": env,
+        "config": config,
+        "flag": flag,
+        "shapes": shapes,
+        "stored": stored,
+    }
+
+
+_BOUNDS = ("ge", "gt", "le", "lt")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One setting's command-line flag, as :func:`flags` declares it (no click here)."""
+
+    name: str
+    """The setting's name, the flag's parameter name (``--`` and dashes on the command line)."""
+    type: Any
+    """``str``, ``int``, ``float``, ``bool``, or a tuple of choices (a ``Literal``)."""
+    help: str | None
+    metavar: str | None = None
+    bounds: Mapping[str, float] = field(default_factory=dict)
+    """``ge``/``gt``/``le``/``lt`` for numbers."""
+    negatable: bool = False
+    """A boolean that the config file can set too, so ``--no-NAME`` exists."""
 
 
 @dataclass(frozen=True)
@@ -58,16 +88,31 @@ class LLMSettings:
 
     mode: Mode = field(
         default="auto",
-        metadata=_about("auto: a model if a key or base URL is set", config={}, stored=False),
+        metadata=_about(
+            "auto: a model if a key or base URL is set, else templates (default).",
+            config={},
+            flag={},
+            stored=False,
+        ),
     )
     model: str = field(
         default=DEFAULT_MODEL,
-        metadata=_about("model name", env="DRAFTER_MODEL", config={}, shapes=True),
+        metadata=_about(
+            "Model name [default: gpt-4o-mini].",
+            env="DRAFTER_MODEL",
+            config={},
+            flag={},
+            shapes=True,
+        ),
     )
     base_url: str | None = field(
         default=None,
         metadata=_about(
-            "an OpenAI-compatible server (None: OpenAI's API)", env="OPENAI_BASE_URL", config={}
+            "An OpenAI-compatible server, e.g. http://127.0.0.1:8088/v1 (no key needed for a "
+            "local one).",
+            env="OPENAI_BASE_URL",
+            config={},
+            flag={"metavar": "URL"},
         ),
     )
     api_key: str | None = field(
@@ -82,48 +127,78 @@ class LLMSettings:
     )
     temperature: float | None = field(
         default=None,
-        metadata=_about("sampling", config={"ge": 0, "le": 2, "allow_inf_nan": False}, shapes=True),
+        metadata=_about(
+            "Sampling temperature.",
+            config={"ge": 0, "le": 2, "allow_inf_nan": False},
+            flag={},
+            shapes=True,
+        ),
     )
     seed: int | None = field(
         default=None,
-        metadata=_about("for repeatable drafts", config={"ge": -(2**63), "lt": 2**63}, shapes=True),
+        metadata=_about(
+            "For repeatable drafts.",
+            config={"ge": -(2**63), "lt": 2**63},
+            flag={"bounds": {}},
+            shapes=True,
+        ),
     )
     timeout: float | None = field(
         default=None,
         metadata=_about(
-            "seconds per HTTP try (None: 60, or 120 for a local server); at most an hour",
-            config={"gt": 0, "le": 3600, "allow_inf_nan": False},
+            "Per try [default: 60, or 120 for a local server]. A draft's request gives up "
+            "after TIMEOUT x (MAX_RETRIES + 1) plus the back-off (0.5 s doubling, at most "
+            "8 s): 182 s at the defaults (362 s local), then you get the template draft.",
+            config={"gt": 0, "le": 3600, "allow_inf_nan": False},  # at most an hour
+            flag={"metavar": "SECONDS", "bounds": {"gt": 0}},
         ),
     )
     max_retries: int = field(
         default=2,
         metadata=_about(
-            "the client's own retries of 408/409/429/5xx, timeouts and connection errors",
+            "Retries of rate limits, 5xx and timeouts, by the client [default: 2]. A "
+            "Retry-After longer than the time left is not waited for.",
             config={"ge": 0, "le": 10},
+            flag={},
         ),
     )
     max_prompt_tokens: int | None = field(
         default=None,
         metadata=_about(
-            "trim long free text to fit", config={"gt": 0, "le": 10_000_000}, shapes=True
+            "Trim long free text (customer words, notes) so the prompt fits, saying so.",
+            config={"gt": 0, "le": 10_000_000},
+            flag={"metavar": "N", "bounds": {"ge": 1}},
+            shapes=True,
         ),
     )
     repair_rounds: int = field(
         default=1,
         metadata=_about(
-            "times a failing draft is sent back", config={"ge": 0, "le": 5}, shapes=True
+            "Times a failing model draft is sent back with its problems [default: 1].",
+            config={"ge": 0, "le": 5},
+            flag={"metavar": "N"},
+            shapes=True,
         ),
     )
     redact: bool = field(
         default=False,
-        metadata=_about("send placeholders instead of personal data", config={}, stored=False),
+        metadata=_about(
+            "Send the model placeholders instead of names, emails, phone numbers and the "
+            "account; the reply is restored before checks and output.",
+            config={},
+            flag={},
+            stored=False,
+        ),
     )
     max_output_tokens: int = field(
         default=800,
         metadata=_about("max_completion_tokens: bounds a model that loops (finish_reason=length)"),
     )
     strict: bool = field(
-        default=False, metadata=_about("exit 1 instead of the template fallback", shapes=True)
+        default=False,
+        metadata=_about(
+            "Exit 1 instead of falling back to the template draft.", flag={}, shapes=True
+        ),
     )
 
     @property
@@ -190,6 +265,39 @@ def config_keys() -> dict[str, tuple[Any, Mapping[str, Any]]]:
         for f in _fields()
         if f.metadata["config"] is not None
     }
+
+
+def flags() -> tuple[Flag, ...]:
+    """The settings that have a command-line flag, in declaration order."""
+    types = typing.get_type_hints(LLMSettings)
+    made = []
+    for f in _fields():
+        flag, config = f.metadata["flag"], f.metadata["config"]
+        if flag is None:
+            continue
+        kind = _plain_type(types[f.name])
+        declared = flag.get("bounds", config or {})
+        made.append(
+            Flag(
+                name=f.name,
+                type=kind,
+                help=f.metadata["help"],
+                metavar=flag.get("metavar"),
+                bounds={k: v for k, v in declared.items() if k in _BOUNDS},
+                negatable=kind is bool and config is not None,
+            )
+        )
+    return tuple(made)
+
+
+def _plain_type(hint: Any) -> Any:
+    """``int`` of ``int | None``; a ``Literal``'s choices as a tuple."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) is Literal:
+        return tuple(args)
+    if args and len(args) == 1:
+        return _plain_type(args[0])
+    return hint
 
 
 def resolve(config: UserConfig, flags: Mapping[str, Any] | None = None) -> LLMSettings:

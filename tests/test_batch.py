@@ -58,7 +58,7 @@ class Recorder:
             time.sleep(0.01)
             if source.stem in self.fail:
                 raise DrafterError("the model's reply was cut off (finish_reason=length)")
-            return Produced(f"{source.stem} {kind}\n".encode(), path="model")
+            return Produced(f"{source.stem} {kind}\n".encode(), route="model")
         finally:
             with self.lock:
                 self.active -= 1
@@ -128,7 +128,7 @@ def _pid_produce(source: Path, kind: Kind, case_bytes: bytes) -> Produced:
     if source.stem == "case03":
         os._exit(3)  # like a worker killed by the OOM killer: no exception, no cleanup
     time.sleep(0.01)
-    return Produced(f"{source.stem} {kind} {os.getpid()}\n".encode(), path="model")
+    return Produced(f"{source.stem} {kind} {os.getpid()}\n".encode(), route="model")
 
 
 needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork")
@@ -337,4 +337,4 @@ def test_cli_big_batch_spreads_over_worker_processes(
     assert not multiprocessing.active_children()
     logged = history.list_entries(limit=100)  # written by every worker into one log
     assert sorted(e.case_path for e in logged) == sorted(str(p) for p in paths if p != paths[7])
-    assert all(e.path == "template" and e.calls == 1 and e.written for e in logged)
+    assert all(e.route == "template" and e.calls == 1 and e.written for e in logged)

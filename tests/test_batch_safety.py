@@ -50,7 +50,7 @@ class Counting:
             self.calls.append((source.name, kind))
             n = len(self.calls)
         digest = hashlib.sha256(case_bytes).hexdigest()[:8]
-        return Produced(f"{source.name} {kind} {digest} #{n}\n".encode(), path="model")
+        return Produced(f"{source.name} {kind} {digest} #{n}\n".encode(), route="model")
 
 
 # --- 1. nothing is written outside -o DIR ---------------------------------------------------

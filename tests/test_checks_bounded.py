@@ -117,11 +117,11 @@ def test_figures_among_thousands_of_amounts_are_still_checked(case: Case) -> Non
 
 
 def test_many_excuses_in_one_long_sentence_are_each_reported_once(case: Case) -> None:
-    text = "Walt,\n\n" + "the previous rep and unfortunately a discount, " * 2_000 + "\n\nSam"
+    text = "Walt,\n\n" + "down to him and unfortunately a discount, " * 2_000 + "\n\nSam"
     report, seconds = _timed(lambda: check_text("email", text, case))
     assert seconds < BOUND
     excuses = [v.text for v in report.violations if v.rule == "no-excuses"]
-    assert excuses == ["the previous rep", "unfortunately"]
+    assert excuses == ["down to him", "unfortunately"]
     assert [v.text for v in report.violations if v.rule == "no-selling"] == ["discount"]
 
 

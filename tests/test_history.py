@@ -55,7 +55,7 @@ def llm_entry(**values: object) -> Entry:
         "subject": "Sorry",
         "body": "Dear Dana,\n\nWe let you down.\n\nPriya",
         "mode": "llm",
-        "path": "repaired",
+        "route": "repaired",
         "account": "Acme Health",
         "case_hash": "ab" * 32,
         "case_path": "cases/acme.yaml",
@@ -131,7 +131,7 @@ def test_entry_of_a_real_template_draft(db: Path) -> None:
     )
     got = history.get(history.record(entry) or 0)
     assert got is not None
-    assert (got.kind, got.mode, got.path, got.body_format) == (
+    assert (got.kind, got.mode, got.route, got.body_format) == (
         "agenda",
         "templates",
         "template",
@@ -286,12 +286,12 @@ def test_unserialisable_fields_do_not_raise(db: Path) -> None:
 
 def test_migration_hook_upgrades_an_old_database(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     history.record(llm_entry())
-    monkeypatch.setattr(history, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(history, "SCHEMA_VERSION", history.SCHEMA_VERSION + 1)
     monkeypatch.setattr(
         history, "MIGRATIONS", [*history.MIGRATIONS, ("ALTER TABLE drafts ADD COLUMN note TEXT",)]
     )
     assert history.record(llm_entry()) == 2
-    assert history.schema_version(db) == 2
+    assert history.schema_version(db) == history.SCHEMA_VERSION
     with sqlite3.connect(db) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(drafts)")}
     assert "note" in columns

@@ -11,6 +11,7 @@ import jinja2
 import pytest
 
 from drafter.artifacts import ARTIFACTS, KINDS, artifact
+from drafter.case import Case
 from drafter.casefile import load_case
 from drafter.checks import RULES, check_draft
 from drafter.checks.rulebook import RULEBOOK, rules_for
@@ -19,7 +20,7 @@ from drafter.render import FILTERS, RenderOptions, render
 from drafter.resources import resource_dir
 from drafter.schemas import ModelDraft
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "drafter" / "examples" / "late-payroll.yaml"
+EXAMPLES = Path(__file__).resolve().parents[1] / "drafter" / "examples"
 ALWAYS = ("failures-named", "no-excuses", "no-invented-facts", "no-placeholders", "length")
 """Rules no artifact may go without."""
 
@@ -34,6 +35,12 @@ def test_registry_is_ordered_and_named_by_kind() -> None:
         assert 0 <= found.words[0] < found.words[1]
 
 
+def example_for(kind: str) -> Case:
+    """The first example case with material for ``kind`` (a follow-up needs after_meeting)."""
+    cases = (load_case(str(p)) for p in sorted(EXAMPLES.glob("*.yaml")))
+    return next(c for c in cases if artifact(kind).drafts_from(c))
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_artifact_has_its_templates_and_prompts(kind: str) -> None:
     found = artifact(kind)
@@ -43,7 +50,7 @@ def test_every_artifact_has_its_templates_and_prompts(kind: str) -> None:
         blocks = env.get_template(name).blocks
         assert {"subject", "body"} <= set(blocks), name
     assert (resource_dir("prompts") / found.system_prompt).is_file()
-    case = load_case(str(EXAMPLE))
+    case = example_for(kind)
     assert found.title in user_prompt(kind, case)
     assert system_prompt(kind)
 
@@ -59,7 +66,7 @@ def test_every_artifact_has_its_rules_and_its_template_passes_them(kind: str) ->
     ids = [r.rule_id for r in rules_for(kind)]
     assert set(ALWAYS) <= set(ids)
     assert ids == [r for r in RULEBOOK if r in ids]  # report order is declaration order
-    case = load_case(str(EXAMPLE))
+    case = example_for(kind)
     report = check_draft(render(kind, case, RenderOptions()), case)
     assert report.rules_run == tuple(ids) and report.ok
 

@@ -77,7 +77,7 @@ def test_agenda_items_are_the_methods_in_order() -> None:
     body = _good("agenda").to_draft(case).body
     positions = [body.index(f"{i}. {topic} (") for i, topic in enumerate(AGENDA_TOPICS.values(), 1)]
     assert positions == sorted(positions)
-    assert "Agenda (55 minutes)" in body
+    assert "Agenda (30 minutes)" in body
     assert "- Dana Whitfield, Operating Room Manager, Northwind Regional Hospital" in body
 
 
@@ -117,29 +117,29 @@ def _good(kind: Kind) -> Any:
         return AgendaDraft(
             title="Clear-the-air meeting: Northwind Regional Hospital",
             purpose="To hear what went wrong and what it would take to make it right; not to sell.",
-            thanks=slot(minutes=5, detail=""),
+            thanks=slot(minutes=2, detail=""),
             what_went_wrong=slot(
-                minutes=10,
+                minutes=5,
                 detail="We sold your operating rooms far more stapler reloads than your "
                 "surgeons use; when you raised it, nobody from our side came back to you.",
             ),
-            your_view=slot(minutes=15, detail="We listen."),
+            your_view=slot(minutes=8, detail="We listen: what did we miss?"),
             what_changed=slot(
                 minutes=5,
                 detail="Orders above a hospital's 90-day usage now need a clinical sign-off "
                 "before they ship. Every account now has a named service contact who answers "
                 "within one business day.",
             ),
-            remaining_gaps=slot(minutes=5, detail="The service contact, by 15 December 2026."),
-            work_together=slot(minutes=10, detail="An honest answer either way."),
-            next_steps=slot(minutes=5, detail="Owners and dates."),
+            remaining_gaps=slot(minutes=3, detail="The service contact, by 15 December 2026."),
+            work_together=slot(minutes=5, detail="An honest answer either way."),
+            next_steps=slot(minutes=2, detail="Owners and dates."),
         )
     return EscalationDraft(
         title="Northwind Regional Hospital: decision needed by 5 December 2026",
         situation="Northwind has been let down by us. I need your decision on backing a recovery.",
         failures=[
-            "We sold your operating rooms far more stapler reloads than your surgeons use.",
-            "When you raised it, nobody from our side came back to you.",
+            "We sold their operating rooms far more stapler reloads than their surgeons use.",
+            "When Dana raised it, nobody from our side came back to her.",
         ],
         value="$240,000 a year, renewal 31 March 2027.",
         needs=[
@@ -153,7 +153,7 @@ def _good(kind: Kind) -> Any:
 
 
 @pytest.mark.parametrize("markdown", [False, True])
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ["email", "agenda", "escalation"])  # the follow-up: test_followup
 def test_a_good_model_draft_passes_the_real_checks(kind: Kind, markdown: bool) -> None:
     """The model layouts (templates/model/*.j2) do not themselves break a rule."""
     case = load_case(str(HOSPITAL))

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from drafter.artifacts import kinds_for
 from drafter.casefile import load_case
 from drafter.cli import cli
-from drafter.drafts import KINDS
 from drafter.render import RenderOptions, render
 from drafter.sandbox import MAX_TEMPLATE_BYTES
 from tests.conftest import SHARED_CASES
@@ -163,6 +163,6 @@ def test_reasonable_templates_stay_within_the_limits(tmp_path: Path) -> None:
 
 def test_built_in_templates_render_the_same_beside_a_user_folder(tmp_path: Path) -> None:
     case = load_case(HOSPITAL)
-    for kind in KINDS:
+    for kind in kinds_for(case):
         plain = render(kind, case)
         assert render(kind, case, RenderOptions(template_dirs=(tmp_path,))) == plain

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from drafter.artifact import Artifact, Kind
 
-__all__ = ["ARTIFACTS", "KINDS", "Artifact", "Kind", "artifact"]
+if TYPE_CHECKING:
+    from drafter.case import Case
+
+__all__ = ["ARTIFACTS", "KINDS", "Artifact", "Kind", "artifact", "kinds_for"]
 
 
 def _discover() -> Mapping[Kind, Artifact]:
@@ -31,3 +35,8 @@ KINDS: tuple[Kind, ...] = tuple(ARTIFACTS)
 def artifact(kind: Kind) -> Artifact:
     """The artifact named ``kind``."""
     return ARTIFACTS[kind]
+
+
+def kinds_for(case: Case, kinds: Iterable[Kind] = KINDS) -> tuple[Kind, ...]:
+    """Those of ``kinds`` the case has material for (no follow-up without ``after_meeting``)."""
+    return tuple(k for k in kinds if ARTIFACTS[k].drafts_from(case))

@@ -15,8 +15,9 @@ from drafter.case import Case
 from drafter.checks.facts import Facts, case_facts
 from drafter.checks.text import count_words, normalize, stems_of, unwrap
 
-NEGATION_WORDS = 6
-"""A negation this many words before a term, in the same clause, negates it."""
+NEGATION_WORDS = 12
+"""A negation this many words before a term, in the same clause, negates it: 'I won't use
+this note to talk about your renewal'."""
 
 
 QUOTE_CHARS = 10
@@ -41,9 +42,12 @@ CLAUSE_BREAK = re.compile(
 
 _NEGATION = re.compile(
     r"(?<!\w)(?:no|not|never|nor|without|neither|none|nothing|cannot|rather than"
-    r"|instead of)\b|n't\b",
+    r"|instead of)\b(?! (?:only|just|better|one)\b| (?:\w+ )?(?:like|beats)\b)"
+    r"|n't\b(?! (?:miss|wait|beat)\b)",
     re.IGNORECASE,
 )
+"""A refusal, not a sales idiom that merely contains a negation ('not only', 'no better
+time', 'don't miss')."""
 
 
 _NEGATED_AFTER = re.compile(
@@ -179,16 +183,18 @@ def prepare(kind: Kind, subject: str, body: str, case: Case) -> Doc:
 
 
 def split_headers(text: str) -> tuple[str, str]:
-    """Split free text into (subject, body): 'Subject:'/'To:' lines, or a title line."""
+    """Split free text into (subject, body): 'Subject:'/'To:' lines, or a title line. A
+    'From:' line stays at the top of the body: a memo signed in its header is signed."""
     lines = normalize(text).strip("\n").split("\n")
-    subject, i = "", 0
+    subject, i, senders = "", 0, []
     while i < len(lines) and (m := _HEADER.match(lines[i])):
         subject = m[2].strip() if m[1].lower() == "subject" else subject
+        senders += [lines[i].strip()] if m[1].lower() == "from" else []
         i += 1
     first = i
     while first < len(lines) and not lines[first].strip():
         first += 1
-    rest = lines[first:]
+    rest = senders + lines[first:]
     if i == 0 and len(rest) > 1 and _is_title(rest[0]) and not rest[1].strip():
         subject, rest = rest[0].strip(), rest[1:]
     return subject, "\n".join(rest)

@@ -117,16 +117,19 @@ def stems_of(text: str) -> tuple[str, ...]:
     return tuple(_stem(w) for w in words if len(w) > 1 and w not in _STOPWORDS)
 
 
-def covered(keys: frozenset[str], stems: Sequence[str]) -> bool:
-    """Do enough of ``keys`` occur close together in ``stems``?"""
+def covered(keys: frozenset[str], stems: Sequence[str], own: frozenset[str] = frozenset()) -> bool:
+    """Do enough of ``keys`` occur close together in ``stems`` (with one of ``own`` among
+    them, when given: the words that tell this item from another)?"""
     if not keys:
         return True
     need = min(max(math.ceil(len(keys) * MATCH_SHARE), min(len(keys), 2)), MATCH_CAP)
     width = min(max(WINDOW_MIN, WINDOW_PER_KEY * len(keys)), WINDOW_MAX)
-    return any(
-        stem in keys and len(keys.intersection(stems[i : i + width])) >= need
-        for i, stem in enumerate(stems)
-    )
+    for i, stem in enumerate(stems):
+        if stem in keys:
+            found = keys.intersection(stems[i : i + width])
+            if len(found) >= need and (not own or not own.isdisjoint(found)):
+                return True
+    return False
 
 
 def mentioned(phrasings: Iterable[str], stems: Sequence[str]) -> bool:

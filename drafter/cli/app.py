@@ -40,6 +40,7 @@ LAZY_COMMANDS = {
     "config": "drafter.cli.config:config",
     "init": "drafter.cli.casefiles:init",
     "log": "drafter.cli.log:log",
+    "revise": "drafter.cli.revise:revise_command",
     "schema": "drafter.cli.casefiles:schema",
     "validate": "drafter.cli.casefiles:validate",
 }

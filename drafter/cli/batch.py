@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from drafter.artifacts import KINDS, Kind
+from drafter.artifacts import KINDS, Kind, artifact, kinds_for
 from drafter.cli.options import (
     folder_option,
     jobs_option,
@@ -119,9 +119,10 @@ def batch_run(
     """
     from drafter import batch as batching
     from drafter import batchworkers, pipeline
-    from drafter.batchfiles import find_cases, folders_for, kept
+    from drafter.batchfiles import find_cases, folders_for, kept, reply_file
     from drafter.casefile import decode, read_bytes
     from drafter.config import UserConfig
+    from drafter.reply import read_original
     from drafter.settings import choose, resolve
 
     if dry_run:
@@ -143,6 +144,7 @@ def batch_run(
         client = make_client(llm)
 
     def build_request(source: Path, case_bytes: bytes) -> pipeline.Request:
+        reply = reply_file(source)
         return pipeline.Request.of(
             config,
             pipeline.load_case(str(source), config, text=decode(str(source), case_bytes)),
@@ -152,12 +154,15 @@ def batch_run(
             llm=llm,
             log=not no_log,
             redact=wanted.redact,
+            reply=read_original(str(reply)) if reply else None,
         )
 
     request_for = batching.per_case(build_request)
 
-    def produce(source: Path, kind: Kind, case_bytes: bytes) -> pipeline.Produced:
+    def produce(source: Path, kind: Kind, case_bytes: bytes) -> pipeline.Produced | None:
         request = request_for(source, case_bytes)
+        if not artifact(kind).drafts_from(request.case):
+            return None
         target = str(folders[source] / f"{kind}{EXTENSIONS[fmt]}")
         produced = pipeline.produce(request, kind, fmt, target, client=client)
         if verbose and produced.summary:
@@ -168,7 +173,8 @@ def batch_run(
     processes = batchworkers.worker_processes(jobs, len(paths))
     if processes > 1:  # fill the caches every draft uses once, before the workers fork
         with contextlib.suppress(InputError):  # an invalid first case is reported below
-            pipeline.warm(build_request(paths[0], read_bytes(str(paths[0]))[1]), kinds or KINDS)
+            first = build_request(paths[0], read_bytes(str(paths[0]))[1])
+            pipeline.warm(first, kinds_for(first.case, kinds or KINDS))
     with click.progressbar(
         length=len(paths), label="drafting", file=sys.stderr, show_pos=True
     ) as bar:
@@ -255,7 +261,7 @@ def _submit(
         click.echo("drafter: nothing to submit: no valid case.", err=True)
     else:
         n = submission.requests
-        cases = sum(1 for c in submission.state["cases"] if c.get("requests"))
+        cases = sum(1 for c in submission.state.cases if c.requests)
         click.echo(
             f"submitted batch {submission.batch_id}: {n} request{'s' if n != 1 else ''} for "
             f"{cases} case{'s' if cases != 1 else ''} to {llm.model} at {llm.url} "
@@ -339,9 +345,14 @@ def batch_collect(folder: Path, jobs: int, no_log: bool) -> None:
 
     config = UserConfig.locate()
     state = batchapi.fetch(folder, config=config)  # not done yet: says so, before any bar
-    total = sum(1 for c in state["cases"] if "invalid" not in c)
+    total = len(state.submitted)
     with click.progressbar(length=total, label="collecting", file=sys.stderr, show_pos=True) as bar:
         results = batchapi.collect(
-            folder, config=config, jobs=jobs, log=not no_log, progress=lambda _: bar.update(1)
+            folder,
+            config=config,
+            jobs=jobs,
+            log=not no_log,
+            progress=lambda _: bar.update(1),
+            state=state,
         )
     _finish(results)

@@ -1,4 +1,4 @@
-"""The drafting commands: ``email``, ``agenda``, ``escalation`` (one artifact) and ``all``."""
+"""The drafting commands: one per artifact (``email``, ``agenda``, …) and ``all``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from drafter.artifacts import KINDS, Kind, artifact
+from drafter.artifacts import KINDS, Kind, artifact, kinds_for
 from drafter.cli.options import (
     EXIT_CODES,
     MODEL_HELP,
@@ -17,20 +17,28 @@ from drafter.cli.options import (
     model_flags,
     model_options,
     render_options,
+    reply_to_option,
 )
 from drafter.output import EXTENSIONS, Format
+from drafter.reply import answers
 
 if TYPE_CHECKING:
     from drafter.pipeline import Produced, Request
 
 
-def _request(case: str, dry_run: bool, no_log: bool, opts: dict[str, Any]) -> Request:
-    """The request for ``case`` from a drafting command's options; its mode notice said."""
+def _request(
+    case: str, dry_run: bool, no_log: bool, opts: dict[str, Any], kind: Kind | None = None
+) -> Request:
+    """The request for ``case`` from a drafting command's options; its mode notice said.
+    With ``kind``, a case without what that artifact is drafted from is an input error."""
     from drafter import pipeline
+    from drafter.errors import InputError
 
     request = pipeline.Request.build(
         case, choices=model_flags(opts), dry_run=dry_run, log=not no_log, **opts
     )
+    if kind is not None and not artifact(kind).drafts_from(request.case):
+        raise InputError(artifact(kind).lacking(request.case_path))
     if request.mode_notice and not dry_run:
         click.echo(f"drafter: {request.mode_notice}", err=True)
     return request
@@ -94,7 +102,7 @@ Examples:
 
         chosen = output_format(fmt, output)
         target = output or "-"
-        request = _request(case, dry_run, no_log, opts)
+        request = _request(case, dry_run, no_log, opts, kind)
         if dry_run:
             click.echo(pipeline.dry_run(request, kind))
             return
@@ -112,12 +120,14 @@ Examples:
             click.echo(f"wrote {target}", err=True)
         produced.written(target)
 
+    if answers(kind):
+        command.params.append(reply_to_option())
     return command
 
 
 @click.command("all")
 @case_argument
-@folder_option("Folder to write email, agenda and escalation into (created if missing).")
+@folder_option("Folder to write every draft the case has material for into (created if missing).")
 @render_options
 @model_options
 def all_command(
@@ -130,11 +140,12 @@ def all_command(
     no_log: bool,
     **opts: Any,
 ) -> None:
-    """Write all three drafts for CASE into a folder.
+    """Write every draft for CASE into a folder.
 
-    Files are named email.txt, agenda.txt and escalation.txt (the extension follows
-    --format). If any of them exists, nothing is written unless you pass --force.
-    With --dry-run, the three requests are printed and nothing is written or sent.
+    Files are named email.txt, agenda.txt, escalation.txt and, when the case has
+    `after_meeting`, followup.txt (the extension follows --format). If any of them
+    exists, nothing is written unless you pass --force. With --dry-run, the requests
+    are printed and nothing is written or sent.
 
     \b
     Example:
@@ -145,11 +156,12 @@ def all_command(
 
     chosen: Format = fmt or "text"
     request = _request(case, dry_run, no_log, opts)
+    kinds = kinds_for(request.case)
     if dry_run:
-        click.echo("\n\n".join(pipeline.dry_run(request, kind) for kind in KINDS))
+        click.echo("\n\n".join(pipeline.dry_run(request, kind) for kind in kinds))
         return
     drafts = []
-    for kind in KINDS:
+    for kind in kinds:
         path = folder / f"{kind}{EXTENSIONS[chosen]}"
         produced = pipeline.produce(request, kind, chosen, str(path))
         _report(produced, verbose)

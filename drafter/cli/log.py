@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from drafter.artifacts import KINDS
-from drafter.errors import InputError, OutputError
+from drafter.errors import OutputError
 
 if TYPE_CHECKING:
     from drafter.history import Entry
@@ -85,7 +85,7 @@ def list_command(limit: int, account: str | None, kind: str | None, as_json: boo
 
 
 def _row(entry: Entry) -> tuple[str, ...]:
-    route = entry.mode if entry.mode == "templates" else f"{entry.mode}/{entry.path}"
+    route = entry.mode if entry.mode == "templates" else f"{entry.mode}/{entry.route}"
     tokens = f"{entry.prompt_tokens:,}+{entry.completion_tokens:,}" if entry.tokens else "-"
     return (
         f"{entry.id}{'*' if entry.lost else ''}",
@@ -141,39 +141,52 @@ def _usd(cost: float | None) -> str:
     return f"${cost:.6f}" if cost < 0.01 else f"${cost:.4f}"
 
 
-def _lookup(entry_id: int) -> Entry:
-    from drafter import history
-
-    entry = history.get(entry_id)
-    if entry is None:
-        raise InputError(
-            f"no draft {entry_id} in the history log {history.db_path()}; "
-            "`drafter log list` shows the recorded drafts."
-        )
-    return entry
-
-
 @log.command("show")
 @click.argument("entry_id", metavar="ID", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Everything, as one JSON object.")
 def show_command(entry_id: int, as_json: bool) -> None:
-    """Print everything recorded about draft ID: messages, replies, checks and the draft."""
-    entry = _lookup(entry_id)
+    """Print everything recorded about draft ID: its revisions, messages, replies, checks and
+    the draft."""
+    from drafter import history
+
+    entry = history.lookup(entry_id)
+    chain = history.chain(entry_id)
     if as_json:
-        click.echo(json.dumps(entry.to_dict(), indent=2, ensure_ascii=False))
+        revisions = [
+            {"id": e.id, "parent": e.parent, "depth": depth, "instruction": e.instruction}
+            for depth, e in chain
+        ]
+        data = entry.to_dict() | {"revisions": revisions}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    click.echo("\n".join(_describe(entry)))
+    click.echo("\n".join([*_describe(entry), *_revisions(entry, chain)]))
+
+
+def _revisions(entry: Entry, chain: list[tuple[int, Entry]]) -> list[str]:
+    """The tree of revisions ``entry`` is part of, one draft a line; none when it has none."""
+    if len(chain) < 2:
+        return []
+    lines = ["", "## revisions", ""]
+    for depth, e in chain:
+        route = e.mode if e.mode == "templates" else f"{e.mode}/{e.route}"
+        asked = f": {json.dumps(e.instruction, ensure_ascii=False)}" if e.instruction else ""
+        this = "  <- this draft" if e.id == entry.id else ""
+        lines.append(f"{'  ' * depth}draft {e.id} ({route}, {_when(e.started)}){asked}{this}")
+    return lines
 
 
 def _describe(e: Entry) -> list[str]:
     took = f", took {e.duration_ms:,} ms" if e.duration_ms is not None else ""
-    how = "templates" if e.mode == "templates" else f"llm, {e.path} draft, model {e.model}"
+    how = "templates" if e.mode == "templates" else f"llm, {e.route} draft, model {e.model}"
     lines = [
         f"draft {e.id}: {e.kind} for {e.account or '?'}",
         f"started:  {_when(e.started)}{took}",
         f"case:     {e.case_path or '?'} (sha256 {e.case_hash[:12] or '?'})",
         f"mode:     {how}",
     ]
+    if e.parent is not None:
+        asked = json.dumps(e.instruction or "", ensure_ascii=False)
+        lines.append(f"revises:  draft {e.parent}, asked: {asked}")
     lines += [f"reason:   {reason}" for reason in e.reasons]
     if e.mode == "llm":
         calls = f" in {e.calls} call{'s' if e.calls != 1 else ''}" if e.calls else ""
@@ -241,7 +254,9 @@ def recover_command(entry_id: int, output: str | None, force: bool, body_only: b
     Example:
       drafter log recover 12 -o email.eml
     """
-    entry = _lookup(entry_id)
+    from drafter import history
+
+    entry = history.lookup(entry_id)
     data = entry.recovered(body_only=body_only)
     if output is None or output == "-":
         sys.stdout.buffer.write(data)
@@ -249,7 +264,6 @@ def recover_command(entry_id: int, output: str | None, force: bool, body_only: b
         return
     from pathlib import Path
 
-    from drafter import history
     from drafter.output import format_for_path, write_atomic
 
     implied = format_for_path(output)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from drafter.output import FORMATS
+from drafter.settings import Flag, flags
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,69 +81,53 @@ def render_options(f: F) -> F:
     )
 
 
+def reply_to_option() -> click.Option:
+    """``--reply-to MESSAGE.eml``, for letters to the customer (:func:`drafter.reply.answers`)."""
+    return click.Option(
+        ["--reply-to", "reply_to"],
+        metavar="MESSAGE.eml",
+        default=None,
+        help="Answer the customer's message in its thread: Re: their subject, to their "
+        "address, In-Reply-To/References from its headers, their message quoted below. "
+        "Its text becomes the case's customer_words when the case has none.",
+    )
+
+
+def _setting_option(flag: Flag) -> Callable[[F], F]:
+    """The click option of one model setting, as :func:`drafter.settings.flags` declares it:
+    ``--name-with-dashes``; ``None`` when not given (the environment, config file or default
+    decides)."""
+    dashed = flag.name.replace("_", "-")
+    kwargs: dict[str, Any] = {"default": None, "help": flag.help}
+    if flag.metavar:
+        kwargs["metavar"] = flag.metavar
+    if isinstance(flag.type, tuple):
+        kwargs["type"] = click.Choice(flag.type)
+    elif flag.type is bool and flag.negatable:
+        return click.option(f"--{dashed}/--no-{dashed}", flag.name, **kwargs)
+    elif flag.type is bool:
+        return click.option(f"--{dashed}", flag.name, is_flag=True, help=flag.help)
+    elif flag.type in (int, float) and flag.bounds:
+        b = flag.bounds
+        limits: dict[str, Any] = {
+            "min": b.get("ge", b.get("gt")),
+            "max": b.get("le", b.get("lt")),
+            "min_open": "gt" in b,
+            "max_open": "lt" in b,
+        }
+        kwargs["type"] = (click.IntRange if flag.type is int else click.FloatRange)(**limits)
+    elif flag.type is not str:
+        kwargs["type"] = flag.type
+    return click.option(f"--{dashed}", flag.name, **kwargs)
+
+
 def model_options(f: F) -> F:
-    """The model settings (:data:`MODEL_FLAGS`) and ``--dry-run``, ``-v``, ``--no-log``."""
+    """The model settings (:data:`MODEL_FLAGS`, made from :func:`drafter.settings.flags`) and
+    ``--dry-run``, ``-v``, ``--no-log``."""
     return _stack(
         f,
         [
-            click.option(
-                "--mode",
-                type=click.Choice(["auto", "llm", "templates"]),
-                default=None,
-                help="auto: a model if a key or base URL is set, else templates (default).",
-            ),
-            click.option("--model", default=None, help="Model name [default: gpt-4o-mini]."),
-            click.option(
-                "--base-url",
-                default=None,
-                metavar="URL",
-                help="An OpenAI-compatible server, e.g. http://127.0.0.1:8088/v1 (no key "
-                "needed for a local one).",
-            ),
-            click.option("--temperature", type=click.FloatRange(0, 2), default=None),
-            click.option("--seed", type=int, default=None, help="For repeatable drafts."),
-            click.option(
-                "--timeout",
-                type=click.FloatRange(min=0, min_open=True),
-                default=None,
-                metavar="SECONDS",
-                help="Per try [default: 60, or 120 for a local server]. A draft's request "
-                "gives up after TIMEOUT x (MAX_RETRIES + 1) plus the back-off (0.5 s "
-                "doubling, at most 8 s): 182 s at the defaults (362 s local), then you get "
-                "the template draft.",
-            ),
-            click.option(
-                "--max-retries",
-                type=click.IntRange(0, 10),
-                default=None,
-                help="Retries of rate limits, 5xx and timeouts, by the client [default: 2]. "
-                "A Retry-After longer than the time left is not waited for.",
-            ),
-            click.option(
-                "--max-prompt-tokens",
-                type=click.IntRange(min=1),
-                default=None,
-                metavar="N",
-                help="Trim long free text (customer words, notes) so the prompt fits, saying so.",
-            ),
-            click.option(
-                "--repair-rounds",
-                type=click.IntRange(0, 5),
-                default=None,
-                metavar="N",
-                help="Times a failing model draft is sent back with its problems [default: 1].",
-            ),
-            click.option(
-                "--redact/--no-redact",
-                default=None,
-                help="Send the model placeholders instead of names, emails, phone numbers "
-                "and the account; the reply is restored before checks and output.",
-            ),
-            click.option(
-                "--strict",
-                is_flag=True,
-                help="Exit 1 instead of falling back to the template draft.",
-            ),
+            *(_setting_option(flag) for flag in flags()),
             click.option(
                 "--dry-run",
                 is_flag=True,
@@ -160,19 +145,7 @@ def model_options(f: F) -> F:
     )
 
 
-MODEL_FLAGS = (
-    "mode",
-    "model",
-    "base_url",
-    "temperature",
-    "seed",
-    "timeout",
-    "max_retries",
-    "max_prompt_tokens",
-    "repair_rounds",
-    "redact",
-    "strict",
-)
+MODEL_FLAGS = tuple(flag.name for flag in flags())
 """The model settings :func:`model_options` declares, by parameter name."""
 
 

@@ -9,7 +9,7 @@ model's draft, or the caller's template draft with the reason when the model pat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -18,7 +18,7 @@ from drafter.case import Case
 from drafter.checks import Report, Violation, check_draft
 from drafter.drafts import Draft, Kind
 from drafter.errors import DrafterError
-from drafter.llm.prompts import prepare, repair_prompt
+from drafter.llm.prompts import Prepared, prepare, repair_prompt
 from drafter.llm.provider import Failure, Message, Provider, Reply, Usage, Why
 from drafter.render import RenderOptions
 from drafter.schemas import ModelDraft
@@ -50,8 +50,10 @@ class Redactor(Protocol):
 class LLMError(DrafterError):
     """The model path failed and ``strict`` forbids the template fallback (exit 1)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, report: Report | None = None) -> None:
         self.reason = reason
+        self.report = report
+        """The checks' report on the last model draft, if one was checked."""
         super().__init__(f"{reason} (strict mode: no template fallback)")
 
 
@@ -60,8 +62,8 @@ class Outcome:
     """What :func:`draft` produced, how, and why."""
 
     draft: Draft
-    path: Route
-    """The route: ``model``, the first draft passed; ``repaired``, a repair round fixed it;
+    route: Route
+    """``model``, the first draft passed; ``repaired``, a repair round fixed it;
     ``template``, the caller's fallback draft."""
     reasons: tuple[str, ...] = ()
     """Why the route is not ``model`` (stderr notices)."""
@@ -77,6 +79,12 @@ class Outcome:
     """The last request's messages exactly as sent (redacted, if a redactor was given)."""
     replies: tuple[str, ...] = ()
     """Every reply's raw content, as received."""
+
+    @property
+    def path(self) -> Route:
+        """Read-only alias of :attr:`route`, the attribute's old name: kept only because
+        ``tests/test_hostile_server.py`` (not to be edited) reads it. Use ``route``."""
+        return self.route
 
     def summary(self) -> str:
         """One line for ``-v``: tokens used and cost."""
@@ -158,7 +166,7 @@ class _Tally:
     ) -> Outcome:
         return Outcome(
             draft=made,
-            path=route,
+            route=route,
             reasons=reasons,
             notices=notices,
             usage=self.usage,
@@ -182,6 +190,7 @@ def draft(
     prompt_case: Case | None = None,
     redaction: Redactor | None = None,
     first: Reply | Failure | None = None,
+    conversation: Sequence[Message] | None = None,
 ) -> Outcome:
     """Draft ``kind`` for ``case`` with the model; when the model path fails, return
     ``fallback()`` (the template draft, made only then) with the reason.
@@ -192,6 +201,8 @@ def draft(
     ``redaction``. ``first`` is the first reply when it was asked for elsewhere (a Batch API
     output line, read by :func:`drafter.llm.openai_api.read_reply`), or why there is none;
     ``case``, ``prompt_case`` and ``settings`` must be those its request was built from.
+    ``conversation`` is sent instead of the first request built from the case: a logged
+    conversation continued with the user's instruction (``drafter revise``).
     """
     if provider is None:
         from drafter.llm.openai_api import OpenAIProvider
@@ -201,7 +212,11 @@ def draft(
     tally = _Tally()
     notices: tuple[str, ...] = ()
     try:
-        prepared = prepare(kind, prompt_case or case, settings)
+        prepared = (
+            prepare(kind, prompt_case or case, settings)
+            if conversation is None
+            else Prepared(list(conversation), ())
+        )
     except tokens.PromptTooLong as exc:
         result: _Drafted | Failure = Failure(Why.PROMPT_TOO_LONG, str(exc))
     else:
@@ -213,7 +228,7 @@ def draft(
         return tally.outcome(result.draft, result.route, reasons, notices, settings)
     reason = settings.scrub(result.reason)
     if settings.strict:
-        raise LLMError(reason)
+        raise LLMError(reason, tally.report)
     reasons = (f"{reason}; using the template draft",)
     return tally.outcome(fallback(), "template", reasons, notices, settings)
 

@@ -68,6 +68,11 @@ def repair_prompt(violations: tuple[Violation, ...]) -> str:
     return _render_prompt("repair.j2", violations=violations)
 
 
+def revise_prompt(instruction: str) -> str:
+    """The follow-up asking for a draft revised by the user's ``instruction``."""
+    return _render_prompt("revise.j2", instruction=instruction)
+
+
 def build_messages(kind: Kind, case: Case) -> list[Message]:
     """The first request's messages: static system prompt, then the case."""
     return [

@@ -1,15 +1,29 @@
-"""What a draft must cover: every failure in the case, and every real change."""
+"""What a draft must cover: every failure in the case, and every real change (a follow-up
+after the meeting reports what was agreed instead)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from drafter.checks.document import Doc
 from drafter.checks.report import Violation
 from drafter.checks.rulebook import rule, to_customer, violation
-from drafter.checks.text import (
-    mentioned,
-)
+from drafter.checks.text import covered, mentioned, stems_of
+
+
+def follow_up(doc: Doc) -> bool:
+    """Is this email the follow-up after the meeting: the case records the meeting, and the
+    draft reports every step agreed in it? It needs no new ask and no list of changes."""
+    if doc.artifact.requires == "after_meeting":
+        return True
+    after = doc.case.after_meeting
+    return (
+        doc.kind == "email"
+        and after is not None
+        and bool(after.agreed)
+        and all(mentioned([a.step], doc.stems) for a in after.agreed)
+    )
 
 
 @rule(
@@ -18,11 +32,25 @@ from drafter.checks.text import (
     "principle 2, take the stick).",
 )
 def _failures_named(doc: Doc) -> list[Violation]:
+    if doc.artifact.requires == "after_meeting":
+        return []  # the follow-up reports what was heard and agreed, not the failures again
+    remedies = doc.facts.changes | doc.facts.gifts
     return [
         violation("failures-named", f.issue)
         for f in doc.case.what_went_wrong
-        if not mentioned([f.issue, f"{f.issue} {f.impact or ''}"], doc.stems)
+        if not _named([f.issue, f"{f.issue} {f.impact or ''}"], remedies, doc.stems)
     ]
+
+
+def _named(phrasings: list[str], remedies: frozenset[str], stems: Sequence[str]) -> bool:
+    """Is a failure named, paraphrase allowed? Naming the change that fixed it ('your own
+    proof approval is now on file') does not name the failure ('we said the proofs were
+    approved when they were never sent'): one of the failure's own words must be there."""
+    for phrasing in phrasings:
+        keys = frozenset(stems_of(phrasing))
+        if covered(keys, stems, keys - remedies):
+            return True
+    return False
 
 
 _VAGUE = re.compile(
@@ -44,7 +72,7 @@ _VAGUE = re.compile(
     applies=to_customer,
 )
 def _changes_named(doc: Doc) -> list[Violation]:
-    if doc.case.what_changed:
+    if doc.case.what_changed and not follow_up(doc):
         return [
             violation("changes-named", c.change)
             for c in doc.case.what_changed

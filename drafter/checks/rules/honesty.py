@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 
 from drafter.checks.document import CLAUSE_BREAK, Doc, Reach
 from drafter.checks.facts import (
@@ -16,97 +17,205 @@ from drafter.checks.facts import (
     money_in,
 )
 from drafter.checks.report import Violation
-from drafter.checks.rulebook import phrases, rule, to_customer
-from drafter.checks.text import (
-    approved,
+from drafter.checks.rulebook import phrases, rule, violation
+from drafter.checks.text import approved, covered, stems_of
+
+_PITCH = (
+    r"upgrad\w*|discount\w*|coupons?|promo(?:tion|tions|tional)?|promo codes?"
+    r"|(?:special|exclusive|introductory) offers?|limited[- ]time|free trial|upsell\w*"
+    r"|cross-sell\w*|(?:special|better|good|best|package|exclusive|sweet) deal(?! of)"
+    r"|(?:new|latest|newest|next[- ]generation) (?:\w+ ){0,2}(?:products?|offerings?|features?"
+    r"|models?|range|lines?|suite|platform|solutions?|modules?|releases?|versions?|programs?"
+    r"|tiers?|plans?|packages?)"
+    r"|(?:premium|higher|top|enterprise|gold|platinum) (?:plans?|tiers?|packages?|versions?"
+    r"|service|support|editions?)|bundles?|loyalty \w+|our [\w-]+ (?:package|add-on|tier)s?"
+    r"|(?:introduce|introducing|launch|launching) (?:you to )?our|add-ons?"
+    r"|(?:put|place|present) (?:our|the) [\w -]{1,40}? in front of|pitch(?:ing)?"
+    r"|price (?:cut|reduction|break|match)s?|(?:special|better|lower|best|reduced|discounted"
+    r"|preferential) prices?|(?:\d+% )?(?:reduction|rebate) (?:on|in|off)"
+)
+"""A pitch in any artifact: products, upgrades, packages, discounts."""
+
+
+_SITES = (
+    r"(?:sites?|clinics?|depots?|hotels?|stores?|locations?|branches?|offices?|hospitals?"
+    r"|schools?|openings?|restaurants?|kitchens?|warehouses?|plants?|practices?|surgeries"
+    r"|centres?|centers?|facilit(?:y|ies)|shops?)"
 )
 
+
+_BUSINESS = (
+    r"renewals?"
+    r"|renew|renewing|(?:buy|purchase|order)(?:ing)? more|pricing|price (?:list|increase|change)s?"
+    r"|(?:additional|further|more|new) business"
+    rf"|(?:for|to|across|at) (?:your|the|all|their) (?:other|new|additional|remaining|next)"
+    rf" (?:\w+ ){{0,2}}{_SITES}|{_SITES} (?:you|they)(?:'re| are) (?:opening|adding|building"
+    r"|planning)|(?:our|the) (?:[\w-]+ )?(?:service|support|maintenance|subscription)"
+    r" (?:plans?|packages?|contracts?|tiers?) for"
+)
+"""Talk of new business: selling to a customer whose relationship is broken."""
+
+
 _SELLING = re.compile(
-    r"(?<!\w)(?:upgrad\w*|discount\w*|coupons?|promo(?:tion|tions|tional)?|promo codes?"
-    r"|(?:special|exclusive|introductory) offers?|limited[- ]time|free trial|upsell\w*"
-    r"|cross-sell\w*|(?:a|the|this|special|great|better|good|best|package|exclusive|sweet) deal"
-    r"|(?:new|latest|newest|next[- ]generation) (?:\w+ ){0,2}(?:products?|offerings?|features?"
-    r"|models?|range|lines?|suite|platform|solutions?|modules?|releases?|versions?|programs?)"
-    r"|premium (?:plans?|tiers?|packages?|versions?|service|support)|bundles?|loyalty \w+"
-    r"|(?:introduce|introducing|launch|launching) (?:you to )?our"
-    r"|renewals?|renew|renewing|(?:buy|purchase|order)(?:ing)? more|add-ons?"
-    r"|pricing|price (?:list|increase|change|cut|reduction|break|match|point)s?"
-    r"|(?:special|better|lower|best|reduced|discounted|preferential) prices?"
-    r"|(?:additional|further|more|new) business)\b"
-    r"|(?<!\d)\d+(?:\.\d+)?\s?(?:%|percent)\s?off\b",
+    rf"(?<!\w)(?:{_PITCH}|{_BUSINESS})\b|(?<!\d)\d+(?:\.\d+)?\s?(?:%|percent)\s?off\b",
     re.IGNORECASE,
 )
+
+
+_PITCHING = re.compile(
+    rf"(?<!\w)(?:{_PITCH})\b|(?<!\d)\d+(?:\.\d+)?\s?(?:%|percent)\s?off\b", re.IGNORECASE
+)
+"""Selling in an internal note: a plan to pitch; the renewal itself is the value at stake."""
+
+
+_DEAL_SELLING = re.compile(
+    r"(?<!\w)(?:discount\w*|coupons?|price (?:cut|reduction|break|match)s?|(?:special|better"
+    r"|lower|best|reduced|discounted|preferential) prices?|(?:reduction|rebate) (?:on|in|off)"
+    r"|limited[- ]time|(?:offer|price|terms?) (?:expires?|ends?|stands? only)|lock in"
+    r"|sign(?:ature|ed|ing)? (?:[\w-]+ ){0,6}?(?:by|before) (?:the end of |this |next )?"
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|tomorrow|week|month"
+    r"|quarter|\d))\b|(?<!\d)\d+(?:\.\d+)?\s?(?:%|percent)\s?off\b",
+    re.IGNORECASE,
+)
+"""Selling in a live deal: discounts and pressure to sign, not the deal itself."""
 
 
 _PLEDGE = re.compile(r"\bearn(?:ed)? (?:the right|it back|back your trust)\b", re.IGNORECASE)
 
 
+_RIVAL_WORD = re.compile(r"\b[A-Z][\w&-]+")
+
+
+def _disparaging(doc: Doc) -> re.Pattern[str] | None:
+    """Running down the case's competitor: 'the stronger choice over Orbis', 'unlike Orbis'."""
+    words = [
+        w
+        for w in _RIVAL_WORD.findall(doc.case.competitor or "")
+        if w.lower() not in _NOT_NAMES and len(w) > 2
+    ]
+    if not words:
+        return None
+    rival = "|".join(re.escape(w) for w in words)
+    return re.compile(
+        rf"(?<!\w)(?:(?:better|stronger|safer|smarter|wiser|superior|right|obvious|proven)"
+        rf" (?:\w+ )?(?:than|over|to) (?:\w+ )?(?:{rival})|unlike (?:\w+ )?(?:{rival})"
+        rf"|(?:{rival})(?: \w+)? (?:can't|cannot|won't|doesn't|does not|lacks?|has no"
+        rf"|is (?:weaker|behind|unproven|risky|riskier|slower|cheaper for a reason)))\b",
+        re.IGNORECASE,
+    )
+
+
 @rule(
     "no-selling",
     "No pitching, upgrades, renewals, pricing or discounts while the relationship is "
-    "broken (METHOD principle 1, repair first, sell never).",
-    applies=to_customer,
+    "broken; in a live deal, no discounts, pressure to sign or running down the competitor "
+    "(METHOD principle 1, repair first, sell never; Situations: deal).",
 )
 def _no_selling(doc: Doc) -> list[Violation]:
-    return phrases(
-        "no-selling",
-        (
-            m
-            for m in _SELLING.finditer(doc.flow)
-            if not (
-                doc.copied(m)
-                or doc.negated(m)
-                or doc.sentence_has(_PLEDGE, m.start())
-                or approved(m[0], doc.facts.gifts | doc.facts.changes)
-            )
-        ),
-    )
+    if doc.case.situation == "deal":
+        pattern = _DEAL_SELLING
+    else:
+        pattern = _SELLING if doc.artifact.audience == "customer" else _PITCHING
+    found = [
+        m
+        for m in pattern.finditer(doc.flow)
+        if not (
+            doc.copied(m)
+            or doc.negated(m)
+            or doc.sentence_has(_PLEDGE, m.start())
+            or approved(m[0], doc.facts.gifts | doc.facts.changes)
+        )
+    ]
+    rival = _disparaging(doc)
+    found += [m for m in rival.finditer(doc.flow) if not doc.negated(m)] if rival else []
+    return phrases("no-selling", found)
 
 
 _EXCUSES = re.compile(
     r"(?<!\w)(?:unfortunately|due to (?:\w+ ){0,2}circumstances|circumstances (?:beyond|outside)"
-    r"|(?:beyond|outside|out of) (?:our|my) (?:control|hands)|unforeseen"
+    r"|(?:beyond|outside|out of) (?:our|my) (?:control|hands)|unforeseen|unprecedented"
     r"|(?:mistakes|errors) (?:were|have been) made|sorry (?:that )?you (?:feel|felt)"
     r"|(?:sorry|apologi[sz]e|regret) if|if (?:we|I) (?:have |may have |might have )?"
-    r"(?:caused|upset|offended|disappointed)|inconvenien\w*|not (?:really |entirely )?(?:my|our) "
-    r"fault|through no fault|user error|you (?:misunderstood|misread)"
+    r"(?:caused|upset|offended|disappointed)|inconvenien\w*|(?:may|might) have caused"
+    r"|not (?:really |entirely )?(?:my|our) fault|through no fault|user error"
+    r"|as you (?:may|might|will|probably|surely) (?:already )?(?:know|be aware|have heard|recall)"
+    r"|could(?:n't| not) have been (?:prevented|avoided|foreseen)"
+    r"|(?:unusually|exceptionally|particularly|extremely|incredibly) (?:busy|hectic|stretched)"
+    r"|short[- ]staffed|under[- ]?staffed|(?:there was|we had) (?:no|not enough|too little) time"
+    r"|you (?:misunderstood|misread)"
     r"|(?:you|your \w+) (?:should|could|ought to) have (?:told|called|informed|let|raised|"
     r"contacted|checked|read|followed|asked|reported|flagged|noticed|ordered|known|escalated|"
     r"emailed|mentioned|said)|(?:you|your \w+) (?:failed|forgot|neglected) to"
     r"|(?:you|your \w+) (?:didn't|did not|never) (?:follow|read|tell|inform|report|raise|flag"
     r"|check|order|use|train)|(?:a |some )?(?:miscommunication|misunderstanding)s?"
-    r"|if you had (?:told|let|called|informed|read|followed|asked)|as you were (?:told|informed|"
-    r"advised))\b",
+    r"|if you (?:had|'d) (?:told|let|called|informed|read|followed|asked|flagged|raised)"
+    r"|had (?:you|your(?: [\w'-]+){1,3}|the [\w'-]+(?: [\w'-]+){0,3}) (?:only )?(?:told|let"
+    r"|flagged|raised|called|reported|sent|shared|given|asked|informed|mentioned|warned"
+    r"|come to|contacted)|as you were (?:told|informed|advised))\b",
     re.IGNORECASE,
 )
-"""Excuses in any context."""
+"""Excuses in any context, the customer blamed included ('had your team told us sooner')."""
 
 
 _BLAME = re.compile(
     r"(?<!\w)(?:(?:(?!our\b|my\b)\w+'s|your|their|his|her) fault"
-    r"|(?:the )?fault of (?!us\b|me\b|ours\b)|fault (?:lies|lay|was|is) with (?!us\b|me\b)"
-    r"|(?:our|the|a|their) (?:suppliers?|vendors?|carriers?|couriers?|manufacturers?"
-    r"|subcontractors?|third[- ]part(?:y|ies)|logistics partners?))\b",
+    r"|(?:the )?fault of (?!us\b|me\b|ours\b)|fault (?:lies|lay|was|is) with (?!us\b|me\b))\b",
     re.IGNORECASE,
 )
 """Blame on someone else, unless negated ('none of this was your fault')."""
 
 
-_NEW_HERE = re.compile(
-    r"(?<!\w)(?:before my time|before I (?:joined|arrived|started|took over|came on board)"
-    r"|I (?:wasn't|was not) (?:here|there|involved|responsible|around)|predecessors?"
-    r"|(?:the|my|your) (?:previous|former|prior|old|last) (?:reps?|representatives?|account "
-    r"(?:managers?|executives?|reps?)|sales ?(?:people|persons?|reps?)|salesperson|team|manager"
-    r"|management))\b",
+_THIRD_PARTY = (
+    r"(?:our|the|a|an) (?:[\w-]+ ){0,2}?(?:suppliers?|vendors?|providers?|carriers?"
+    r"|couriers?|manufacturers?|subcontractors?|contractors?|third[- ]part(?:y|ies)|partners?"
+    r"|hauliers?)"
+)
+
+
+_SUPPLIER_BLAME = re.compile(
+    rf"(?<!\w)(?:{_THIRD_PARTY})(?=(?:'s?)?(?: (?!and\b|or\b|we\b|I\b)[\w-]+){{0,4}}?"
+    r" (?:had|has had|shipped|sent|pushed|released|caused|started|triggered|failed|broke"
+    r"|went down|missed"
+    r"|let us down|made|did not|didn't|was late|were late|suffered|experienced|dropped|lost)\b)"
+    rf"|(?<!\w)(?:incident|outage|failure|fault|error|bug|problem|issue|delay|breach)s? (?:at|with"
+    rf"|from|by|in|on the side of) (?:{_THIRD_PARTY})\b",
     re.IGNORECASE,
 )
-"""Hiding behind being new, unless that sentence or the next owns it for the company."""
+"""A supplier named as the cause, however politely: 'a major incident at our cloud provider'."""
+
+
+_PREDECESSOR = (
+    r"(?:(?:my|our|your|the) )?predecessors?"
+    r"|(?:the|my|your|our) (?:previous|former|prior|old|last) (?:reps?"
+    r"|representatives?|account (?:managers?|executives?|reps?)|sales ?(?:people|persons?|reps?)"
+    r"|salesperson|manager|contact)|the (?:rep|representative|account manager|salesperson"
+    r"|person|colleague|manager) (?:before me|who had (?:the|your) account)"
+)
+
+
+_DISOWNING = re.compile(
+    rf"(?<!\w)(?:(?:because|since|as|due to|thanks to) (?:of )?(?:{_PREDECESSOR})"
+    r"|down to (?:him|her|them)|(?:his|her) (?:legacy|doing|call|decision|idea|habit"
+    r"|mistake|error|own way)(?![\w-])|(?:a|one) \w+ of (?:his|hers)\b"
+    r"|one person's (?:call|decision"
+    r"|doing|mistake|choice)|not (?:how|what) (?:the rest of us|the current team|the team here)"
+    r" (?:work|do|did|operate)|not something (?:the current team|I|the rest of us|the team here)"
+    r" (?:did|do|would do)|nobody (?:here|else) knew|no one (?:here|else)"
+    r" (?:knew|would have)|had no business|not (?:\w+ )?(?:company )?policy"
+    r"|before my time|I (?:wasn't|was not) (?:here|there|involved|responsible|around)"
+    rf"|(?:{_PREDECESSOR})(?:'s)? (?:fault|mistake|doing|error|problem))\b",
+    re.IGNORECASE,
+)
+"""Distancing the company from a failure: blaming the predecessor, hiding behind being new.
+A predecessor named in a plain statement of fact ('I took the account over from the
+previous account manager') is not blame."""
 
 
 _OWNING = re.compile(
-    r"(?<!\w)(?:own|owns|owning|ownership|ours|mine|responsib\w*|accountab\w*|no excuse"
-    r"|doesn't change|does not change|changes nothing|regardless|on (?:me|us)|hide behind"
-    r"|on behalf of|our (?:fault|failure|problem|mistake|job))\b",
+    r"(?<!\w)(?:(?:I|we|I'll|we'll|I still|we still) own|own (?:it|that|this)|owning|ownership"
+    r"|ours|mine|responsib\w*|accountab\w*|no excuse|doesn't change|does not change"
+    r"|changes nothing|regardless|on (?:me|us)|hide behind|on behalf of|in (?:our|\w+'s) name"
+    r"|our (?:fault|failure|problem|mistake|job))\b",
     re.IGNORECASE,
 )
 
@@ -118,11 +227,18 @@ _OWNING = re.compile(
 )
 def _no_excuses(doc: Doc) -> list[Violation]:
     found = [m for m in _EXCUSES.finditer(doc.flow) if not doc.copied(m)]
-    found += [m for m in _BLAME.finditer(doc.flow) if not (doc.copied(m) or doc.negated(m))]
     found += [
         m
-        for m in _NEW_HERE.finditer(doc.flow)
-        if not (doc.copied(m) or doc.sentence_has(_OWNING, m.start(), and_next=True))
+        for pattern in (_BLAME, _SUPPLIER_BLAME)
+        for m in pattern.finditer(doc.flow)
+        if not (doc.copied(m) or doc.negated(m))
+    ]
+    found += [
+        m
+        for m in _DISOWNING.finditer(doc.flow)
+        if not (
+            doc.copied(m) or doc.negated(m) or doc.sentence_has(_OWNING, m.start(), and_next=True)
+        )
     ]
     return phrases("no-excuses", found)
 
@@ -151,18 +267,23 @@ _OFFER_CUE = re.compile(
 
 @rule(
     "no-invented-facts",
-    "Every amount, percentage, date and offer comes from the case; nothing is improvised "
-    "(METHOD principles 5 and 6).",
+    "Every amount, percentage, date, deadline, person and offer comes from the case, and an "
+    "escalation need is not an approved offer; nothing is improvised (METHOD principles 5 "
+    "and 6).",
 )
 def _no_invented_facts(doc: Doc) -> list[Violation]:
     facts, found = doc.facts, []
     taken: list[tuple[int, int]] = []
+    money = _money_known(doc)
+    ratios = _ratios(money)
     for m, value in money_in(doc.flow):
         taken.append(m.span())
-        if not any(math.isclose(value, n, rel_tol=MONEY_TOLERANCE) for n in facts.numbers):
+        if not any(math.isclose(value, n, rel_tol=MONEY_TOLERANCE) for n in money):
             found.append(m)
     for m in PERCENT.finditer(doc.flow):
-        if float(m[1]) not in facts.percents:
+        taken.append(m.span())
+        share = doc.flow.startswith(" of ", m.end()) and _share_of(float(m[1]), doc)
+        if float(m[1]) not in facts.percents and not share:
             found.append(m)
     for m in DATE.finditer(doc.flow):
         taken.append(m.span())
@@ -173,9 +294,290 @@ def _no_invented_facts(doc: Doc) -> list[Violation]:
         inside = reach.at(m.start()) > m.start()
         if not inside and int(m[0]) not in facts.years:
             found.append(m)
-    allowed = facts.gifts | (facts.needs if doc.artifact.audience == "management" else frozenset())
+    for m in _QUANTITY.finditer(doc.flow):
+        value = float(m[1].replace(",", ""))
+        inside = reach.at(m.start()) > m.start()
+        if not (inside or value in facts.numbers or value in money or _near(value, ratios)):
+            found.append(m)
+    found += [m for m in _WITHIN.finditer(doc.flow) if not _span_known(m, doc)]
+    found += _strangers(doc)
+    management = doc.artifact.audience == "management"
+    allowed = _stated(doc) | (facts.needs if management else frozenset())
     found += [m for m in _OFFER_TERM.finditer(doc.flow) if _is_offer(doc, m, allowed)]
-    return phrases("no-invented-facts", (m for m in found if not doc.copied(m)))
+    said = phrases("no-invented-facts", (m for m in found if not doc.copied(m)))
+    return said + (_gift_asked_again(doc) if management else _need_offered(doc))
+
+
+_WORD_NUMBERS = {
+    w: n
+    for n, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+} | {"twenty-four": 24, "forty-eight": 48, "seventy-two": 72, "thirty": 30, "sixty": 60}
+
+
+_YEARS_OF = re.compile(
+    rf"(?<!\w)(\d+|{'|'.join(_WORD_NUMBERS)})[- ](?:years?|months?)\b", re.IGNORECASE
+)
+
+
+def _money_known(doc: Doc) -> frozenset[float]:
+    """The case's numbers, and its money over the case's own spans of years and months:
+    'USD 3.6 million in all' for 1.2 million a year on a three-year agreement."""
+    spans = {12.0} | {
+        float(_WORD_NUMBERS.get(m[1].lower(), 0) or m[1])
+        for s in doc.facts.strings
+        for m in _YEARS_OF.finditer(s)
+    }
+    if doc.case.relationship_years:
+        spans.add(float(doc.case.relationship_years))
+    base = [float(n) for n in doc.facts.numbers if n >= 1000]
+    derived = {v * k for v in base for k in spans} | {v / k for v in base for k in spans if k}
+    return frozenset(float(n) for n in doc.facts.numbers) | frozenset(derived)
+
+
+_HEDGED_SHARE = 1.0
+"""'Under 6%', 'about 7%': a share of the case's money stated to the nearest point."""
+
+
+def _share_of(percent: float, doc: Doc) -> bool:
+    """Is this percentage one case amount as a share of another ('GBP 18,000 is under 6% of
+    one year's value')? Only a share ('N% of …') is read this way, never 'N% off'."""
+    amounts = [float(n) for n in doc.facts.numbers if n >= 1000]
+    return any(
+        abs(100 * a / b - percent) <= _HEDGED_SHARE for a in amounts for b in amounts if a < b
+    )
+
+
+def _ratios(money: frozenset[float]) -> list[float]:
+    """Every ratio of one case amount to a smaller one, sorted ('roughly 140 times the
+    cost'): computed once per draft, then looked up in log time."""
+    amounts = [n for n in money if n >= 1000]
+    return sorted(a / b for a in amounts for b in amounts if a > b)
+
+
+def _near(value: float, ratios: list[float]) -> bool:
+    i = bisect_left(ratios, value * (1 - RATIO_TOLERANCE))
+    return i < len(ratios) and ratios[i] <= value * (1 + RATIO_TOLERANCE)
+
+
+RATIO_TOLERANCE = 0.05
+"""'Roughly 140 times': a ratio of the case's amounts, rounded."""
+
+
+_QUANTITY = re.compile(
+    r"(?<![\w.,:/$€£¥₹+-])(\d{1,3}(?:,\d{3})+|\d{3,})(?![\w,:/-]|\.\d)(?! ?(?:%|percent))"
+)
+"""A count of a hundred or more ('6,000 copies'): the case's, or invented."""
+
+
+_WITHIN = re.compile(
+    rf"(?<!\w)(?:within|in under|inside|in the next|in less than) (?:a |an )?(\d+|"
+    rf"{'|'.join(_WORD_NUMBERS)})? ?(?:business |working |calendar )?(minute|hour|day|week"
+    r"|month)s?\b",
+    re.IGNORECASE,
+)
+"""A deadline in words: 'within 48 hours', 'within a week'."""
+
+
+def _span_known(m: re.Match[str], doc: Doc) -> bool:
+    """Does the case state this span of time ('within one business day')?"""
+    amount = m[1].lower() if m[1] else "1"
+    n = _WORD_NUMBERS.get(amount, None)
+    number = str(n) if n is not None else amount
+    words = {number} | {w for w, v in _WORD_NUMBERS.items() if str(v) == number}
+    words |= {"a", "an"} if number == "1" else set()
+    unit = m[2].lower()
+    return any(
+        re.search(rf"(?<!\w)(?:{'|'.join(words)})[- ](?:\w+ )?{unit}", s, re.IGNORECASE)
+        for s in doc.facts.strings
+    )
+
+
+_NOT_NAMES = frozenset(
+    [
+        "the",
+        "our",
+        "your",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "we",
+        "you",
+        "they",
+        "he",
+        "she",
+        "it",
+        "i",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "dear",
+        "hi",
+        "hello",
+        "thanks",
+        "thank",
+        "best",
+        "regards",
+        "kind",
+        "warm",
+        "sincerely",
+        "yours",
+        "subject",
+        "to",
+        "from",
+        "cc",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+        "team",
+        "purpose",
+        "next",
+        "what",
+        "who",
+        "when",
+        "where",
+        "why",
+        "how",
+        "attendees",
+        "agenda",
+        "notes",
+        "recommendation",
+        "needs",
+        "value",
+        "situation",
+        "decision",
+        "failures",
+    ]
+)
+
+
+_PERSON = re.compile(
+    r"(?<!\w)(?:(?:Dr|Mr|Mrs|Ms|Prof)\.? (?P<title>[A-Z][\w'-]+(?: [A-Z][\w'-]+)?)"
+    r"|(?P<name>[A-Z][a-z'-]+ [A-Z][a-z'-]+)(?=,? (?:(?:our|your|the|a|who|will|from"
+    r"|at|of|has|is) |\())|(?:engineer|manager|specialist|technician|lead|director|doctor"
+    r"|colleague|contact|consultant|nurse|rep|representative|coordinator),? (?P<role>[A-Z][a-z'-]+"
+    r"(?: [A-Z][a-z'-]+)?))"
+)
+"""Someone named as a person: 'Dr. Patel', 'Tom Becker, your contact', 'our engineer, Ana'."""
+
+
+def _strangers(doc: Doc) -> list[re.Match[str]]:
+    """People named in the draft but nowhere in the case."""
+    said = (*doc.facts.strings, doc.facts.quote)
+    known = {w.lower() for s in said for w in re.findall(r"[\w-]+", s)}
+    found = []
+    for m in _PERSON.finditer(doc.flow):
+        name = m["title"] or m["name"] or m["role"]
+        words = [w.lower().removesuffix("'s") for w in name.split()]
+        if any(w in _NOT_NAMES for w in words):
+            continue
+        if not any(w in known for w in words):
+            found.append(m)
+    return found
+
+
+def _stated(doc: Doc) -> frozenset[str]:
+    """The significant words of what the case states to the customer: a word the case uses
+    ('credits were promised and never issued') is not an invented offer."""
+    case = doc.case
+    told = [f"{f.issue} {f.impact or ''}" for f in case.what_went_wrong]
+    told += [c.owner for c in case.what_changed if c.owner]
+    after = case.after_meeting
+    told += [*after.heard, *(s.step for s in after.agreed)] if after else []
+    told += [case.handover_to.name, case.handover_to.title or ""] if case.handover_to else []
+    return doc.facts.gifts | doc.facts.changes | frozenset(stems_of(" ".join(told)))
+
+
+_HEDGE = re.compile(
+    r"(?<!\w)(?:ask(?:ed|ing)? for|request\w*|hope|hoping|propos\w*|if (?:it is |it's )?approved"
+    r"|once approved|subject to|seeking|not yet)\b",
+    re.IGNORECASE,
+)
+
+
+def _need_offered(doc: Doc) -> list[Violation]:
+    """An escalation need stated to the customer as settled: it is not approved yet."""
+    needs = doc.case.escalation.needs if doc.case.escalation else []
+    keys = [frozenset(stems_of(n)) - _stated(doc) for n in needs]
+    keys = [k for k in keys if len(k) >= 2]
+    found = []
+    for text in doc.sentences():
+        stems = stems_of(text)
+        hedged = _HEDGE.search(text) or _NEGATION_IN.search(text)
+        if any(covered(k, stems) for k in keys) and not hedged:
+            found.append(violation("no-invented-facts", text))
+    return found
+
+
+_NEGATION_IN = re.compile(r"(?<!\w)(?:no|not|never|cannot)\b|n't\b", re.IGNORECASE)
+
+
+_APPROVAL_ASK = re.compile(
+    r"(?<!\w)(?<!have )(?<!has )(?<!got )(?:approval (?:to|for)|(?:please |to )approve"
+    r"|authority to|permission to"
+    r"|sign[- ]off (?:on|for|to)|budget (?:to|for)|(?:I|we) (?:need|ask|request) (?:you|"
+    r"management|leadership) to)\b",
+    re.IGNORECASE,
+)
+
+
+_REPORTED = re.compile(r"(?<!\w)(?:approved|already|signed off)\b", re.IGNORECASE)
+"""The gesture reported as approved: 'the approved goodwill gesture covers…'."""
+
+
+def _gift_asked_again(doc: Doc) -> list[Violation]:
+    """An approved gesture asked for again in the escalation note: it is reported as
+    approved (METHOD, the escalation note)."""
+    gifts = [frozenset(stems_of(g)) for g in doc.case.give_first]
+    return [
+        violation("no-invented-facts", text)
+        for text in doc.sentences()
+        if _APPROVAL_ASK.search(text)
+        and not _REPORTED.search(text)
+        and any(covered(g, stems_of(text)) for g in gifts)
+    ]
 
 
 def _is_offer(doc: Doc, m: re.Match[str], allowed: frozenset[str]) -> bool:
