@@ -14,7 +14,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from drafter import history
+from drafter import history, historydb
 from drafter.cli.log import log
 from drafter.errors import InputError, OutputError
 from drafter.history import Entry
@@ -257,7 +257,7 @@ def test_read_only_database_returns_none(db: Path, monkeypatch: pytest.MonkeyPat
 
 def test_locked_or_corrupt_database_returns_none(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     history.record(llm_entry())
-    monkeypatch.setattr(history, "BUSY_TIMEOUT", 0.1)
+    monkeypatch.setattr(historydb, "BUSY_TIMEOUT", 0.1)
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     warnings: list[str] = []
@@ -286,12 +286,14 @@ def test_unserialisable_fields_do_not_raise(db: Path) -> None:
 
 def test_migration_hook_upgrades_an_old_database(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     history.record(llm_entry())
-    monkeypatch.setattr(history, "SCHEMA_VERSION", history.SCHEMA_VERSION + 1)
+    monkeypatch.setattr(historydb, "SCHEMA_VERSION", historydb.SCHEMA_VERSION + 1)
     monkeypatch.setattr(
-        history, "MIGRATIONS", [*history.MIGRATIONS, ("ALTER TABLE drafts ADD COLUMN note TEXT",)]
+        historydb,
+        "MIGRATIONS",
+        [*historydb.MIGRATIONS, ("ALTER TABLE drafts ADD COLUMN note TEXT",)],
     )
     assert history.record(llm_entry()) == 2
-    assert history.schema_version(db) == history.SCHEMA_VERSION
+    assert history.schema_version(db) == historydb.SCHEMA_VERSION
     with sqlite3.connect(db) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(drafts)")}
     assert "note" in columns

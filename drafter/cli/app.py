@@ -21,15 +21,19 @@ MAIN_HELP = f"""Draft the messages that win back a customer your company has hur
 
 Describe what went wrong, what has changed and what is at stake in one YAML
 case file, then draft a Take-the-Stick email to the customer, a clear-the-air
-meeting agenda, or an escalation note to senior management.
+meeting agenda, an escalation note to senior management, or, after the
+meeting, the follow-up email.
 
 \b
 Get started:
+  drafter init --list-examples      worked example cases for every situation
   drafter init case.yaml            write a commented starter case
   drafter validate case.yaml        check it, with line numbers for mistakes
   drafter email case.yaml           print the email, ready to paste
-  drafter all case.yaml -o drafts/  write all three drafts to a folder
+  drafter all case.yaml -o drafts/  write every draft to a folder
   drafter email case.yaml -o draft.eml   an unsent draft for your mail client
+  drafter email case.yaml --reply-to theirs.eml   a reply in their thread
+  drafter revise ID "shorter"       revise a logged draft with a model
 
 {EXIT_CODES}
 """

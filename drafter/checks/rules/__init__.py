@@ -6,6 +6,7 @@ from drafter.checks.rules import coverage  # noqa: F401
 from drafter.checks.rules import agenda  # noqa: F401
 from drafter.checks.rules import escalation  # noqa: F401
 from drafter.checks.rules import honesty  # noqa: F401
+from drafter.checks.rules import grounding  # noqa: F401
 from drafter.checks.rules import form  # noqa: F401
 from drafter.checks.rules import followup  # noqa: F401
 from drafter.checks.rulebook import RULEBOOK, rules_for
