@@ -16,6 +16,7 @@ from drafter.cli.options import (
     folder_option,
     model_flags,
     model_options,
+    output_option,
     render_options,
     reply_to_option,
 )
@@ -76,14 +77,7 @@ Examples:
 {EXIT_CODES}""",
     )
     @case_argument
-    @click.option(
-        "-o",
-        "--output",
-        metavar="FILE",
-        type=str,
-        default=None,
-        help="Write to FILE (atomically; refuses to overwrite without --force) instead of stdout.",
-    )
+    @output_option
     @render_options
     @model_options
     def command(

@@ -155,6 +155,17 @@ def model_flags(opts: dict[str, Any]) -> dict[str, Any]:
     return {name: opts.pop(name) for name in MODEL_FLAGS if name in opts}
 
 
+output_option = click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    type=str,
+    default=None,
+    help="Write to FILE (atomically; refuses to overwrite without --force) instead of stdout.",
+)
+"""``-o/--output FILE``: where one draft goes (stdout when absent)."""
+
+
 def folder_option(help: str) -> Callable[[F], F]:
     """``-o/--output DIR``: the folder the drafts go to (required)."""
     return click.option(

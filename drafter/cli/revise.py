@@ -10,21 +10,14 @@ from typing import Any
 
 import click
 
-from drafter.cli.options import model_flags, model_options, render_options
+from drafter.cli.options import model_flags, model_options, output_option, render_options
 from drafter.output import Format
 
 
 @click.command("revise")
 @click.argument("entry_id", metavar="ID", type=int)
 @click.argument("instruction", metavar="INSTRUCTION")
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    type=str,
-    default=None,
-    help="Write to FILE (atomically; refuses to overwrite without --force) instead of stdout.",
-)
+@output_option
 @render_options
 @model_options
 def revise_command(
