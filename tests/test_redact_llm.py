@@ -61,9 +61,12 @@ def test_redacted_request_holds_no_names_emails_or_phones(vcr: Any) -> None:
         for value in PERSONAL:
             assert value.lower() not in body.lower(), value
     data = json.loads(result.stdout)
-    # recorded: the model's own draft (1,443 + 249 tokens), written about placeholders,
-    # restored to the real names, and passing the checks against the real case
-    assert (data["mode"], data["path"], data["usage"]["calls"]) == ("llm", "model", 1)
+    # recorded: the model's own draft (1,443 + 249 tokens) was written about placeholders;
+    # it uses its ask again as its pledge, so the checks (no-repeats) reject it and, with no
+    # repair round, the template draft of the real case is used
+    assert (data["mode"], data["path"], data["usage"]["calls"]) == ("llm", "template", 1)
+    replies = [r["body"]["string"] for r in vcr.responses]
+    assert replies and all(v.lower() not in str(r).lower() for r in replies for v in PERSONAL)
     assert "Dana" in data["body"] and "Priya Shah" in data["body"]
     case = load_case(str(HOSPITAL))
     assert check_text("email", f"Subject: {data['subject']}\n\n{data['body']}", case).ok
