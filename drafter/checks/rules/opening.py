@@ -14,7 +14,7 @@ GREETING_LINES = 3
 @rule(
     "greeting",
     "The email greets the customer by name near the top, or by the case's salutation "
-    "('Dear 田中様') (METHOD, the artifacts: greeting by name).",
+    "(METHOD, the artifacts: greeting by name).",
     applies=letters,
 )
 def _greeting(doc: Doc) -> list[Violation]:
