@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +128,10 @@ def _body_unless_multipart(r1: Any, r2: Any) -> None:
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     """Matchers a test may name in its ``match_on``."""
     vcr.register_matcher("body_unless_multipart", _body_unless_multipart)
+
+
+def parse_eml(data: bytes) -> EmailMessage:
+    """An .eml drafter wrote, parsed back with the stdlib as a mail client would."""
+    msg = message_from_bytes(data, policy=default)
+    assert isinstance(msg, EmailMessage)
+    return msg

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from email import message_from_bytes
 from email.message import EmailMessage
-from email.policy import default
 from email.utils import getaddresses
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from drafter.cli import cli
 from drafter.drafts import Draft, Party
 from drafter.eml import as_eml, check_address, one_line
 from drafter.output import render_output
-from tests.conftest import SHARED
+from tests.conftest import SHARED, parse_eml
 
 CASES = SHARED / "cases"
 HOSPITAL = CASES / "hospital-overstock.yaml"
@@ -32,12 +30,6 @@ DRAFT = Draft(
     sender=Party("Priya Shah", "priya.shah@meridian.example"),
     to=(Party("Dana Whitfield", "dana.whitfield@northwind.example"),),
 )
-
-
-def _parse(data: bytes) -> EmailMessage:
-    msg = message_from_bytes(data, policy=default)
-    assert isinstance(msg, EmailMessage)
-    return msg
 
 
 def _mailboxes(msg: EmailMessage, name: str) -> list[tuple[str, str]]:
@@ -66,7 +58,7 @@ def _case_with(tmp_path: Path, old: str, new: str) -> Path:
 
 
 def test_sender_without_address_keeps_the_name_and_no_address() -> None:
-    msg = _parse(as_eml(_draft(sender=Party("Sam Ortiz"))))
+    msg = parse_eml(as_eml(_draft(sender=Party("Sam Ortiz"))))
     assert [(g.display_name, g.addresses) for g in msg["From"].groups] == [("Sam Ortiz", ())]
     assert [a for _, a in getaddresses([str(msg["From"])]) if a] == []  # nothing to send from
     assert _mailboxes(msg, "To") == [("Dana Whitfield", "dana.whitfield@northwind.example")]
@@ -75,7 +67,7 @@ def test_sender_without_address_keeps_the_name_and_no_address() -> None:
 def test_cli_writes_eml_for_a_case_without_sender_email(tmp_path: Path) -> None:
     one = CliRunner().invoke(cli, ["email", NO_SENDER_EMAIL, "-f", "eml", "--no-log"])
     assert one.exit_code == 0, one.output
-    assert _parse(one.stdout_bytes)["X-Unsent"] == "1"
+    assert parse_eml(one.stdout_bytes)["X-Unsent"] == "1"
     every = CliRunner().invoke(cli, ["all", NO_SENDER_EMAIL, "-o", str(tmp_path), "-f", "eml"])
     assert every.exit_code == 0, every.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
@@ -138,7 +130,7 @@ def test_bad_address_is_a_clear_input_error(tmp_path: Path, address: str, why: s
 )
 def test_unusual_but_valid_addresses_are_kept(address: str) -> None:
     assert check_address(address) == address
-    msg = _parse(as_eml(_draft(to=(Party("Dana", address),))))
+    msg = parse_eml(as_eml(_draft(to=(Party("Dana", address),))))
     assert _mailboxes(msg, "To") == [("Dana", address)]
 
 
@@ -152,7 +144,7 @@ def test_encoded_word_looking_names_stay_literal_text() -> None:
         subject=INJECTED,
     )
     data = as_eml(draft)
-    msg = _parse(data)
+    msg = parse_eml(data)
     assert _mailboxes(msg, "To") == [(INJECTED, "dana.whitfield@northwind.example")]
     assert _mailboxes(msg, "From") == [(INJECTED, "priya.shah@meridian.example")]
     assert msg["Subject"] == INJECTED
@@ -169,7 +161,7 @@ def test_control_characters_never_reach_headers_or_the_terminal() -> None:
     for fmt in ("text", "markdown", "eml"):
         out = render_output(draft, fmt)
         assert not any(ch in out.decode() for ch in "\x1b\x07\x00\x9b\r"), fmt
-    msg = _parse(as_eml(draft))
+    msg = parse_eml(as_eml(draft))
     assert msg["Subject"] == "]0;pwned Sorry"
     assert _mailboxes(msg, "To") == [("]0;pwned Sorry", "d@x.example")]
 
@@ -186,7 +178,7 @@ def test_cli_does_not_print_escape_sequences_from_the_case(tmp_path: Path) -> No
 def test_long_names_fold_under_78_characters(name: str) -> None:
     data = as_eml(_draft(to=(Party(name, "d@x.example"),), sender=Party(name)))
     assert max(len(line) for line in _header_lines(data)) <= 78
-    msg = _parse(data)
+    msg = parse_eml(data)
     [(shown, address)] = _mailboxes(msg, "To")
     assert address == "d@x.example"
     assert shown.split() == one_line(name).split() or _same_text(shown, one_line(name))
@@ -256,7 +248,7 @@ def test_every_header_parses_back_as_meant(
     sender = Party(name, "priya@meridian.example" if with_sender_email else None)
     data = as_eml(_draft(subject=subject, sender=sender, to=(Party(name, address),)))
     assert max(len(line) for line in _header_lines(data)) <= 78
-    msg = _parse(data)
+    msg = parse_eml(data)
     meant = one_line(name)
     [(shown, parsed)] = _mailboxes(msg, "To")
     assert parsed == address

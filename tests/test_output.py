@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,7 @@ from drafter.cli import cli
 from drafter.drafts import Draft, Party
 from drafter.errors import OutputError
 from drafter.output import as_eml, render_output, write_atomic
-from tests.conftest import SHARED
+from tests.conftest import SHARED, parse_eml
 
 HOSPITAL = str(SHARED / "cases" / "hospital-overstock.yaml")
 
@@ -28,14 +25,8 @@ DRAFT = Draft(
 )
 
 
-def _parse(data: bytes) -> EmailMessage:
-    msg = message_from_bytes(data, policy=default)
-    assert isinstance(msg, EmailMessage)
-    return msg
-
-
 def test_eml_parses_back_with_headers_and_utf8_body() -> None:
-    msg = _parse(as_eml(DRAFT))
+    msg = parse_eml(as_eml(DRAFT))
     assert msg["From"] == "Priya Shah <priya.shah@meridian.example>"
     assert msg["To"] == "Dana Whitfield <dana.whitfield@northwind.example>"
     assert msg["Subject"] == DRAFT.subject
@@ -47,7 +38,7 @@ def test_eml_parses_back_with_headers_and_utf8_body() -> None:
 
 def test_subject_with_newline_cannot_inject_a_header() -> None:
     evil = Draft(**{**DRAFT.__dict__, "subject": "Hello\r\nBcc: attacker@evil.example\nX-Evil: 1"})
-    msg = _parse(as_eml(evil))
+    msg = parse_eml(as_eml(evil))
     assert msg["Bcc"] is None and msg["X-Evil"] is None
     assert "attacker@evil.example" in msg["Subject"]  # folded into the subject, harmless
     assert msg["Subject"].count("\n") == 0
@@ -55,13 +46,13 @@ def test_subject_with_newline_cannot_inject_a_header() -> None:
 
 def test_name_with_newline_cannot_inject_a_header() -> None:
     evil = Draft(**{**DRAFT.__dict__, "to": (Party("Dana\nBcc: a@evil.example", "d@x.example"),)})
-    msg = _parse(as_eml(evil))
+    msg = parse_eml(as_eml(evil))
     assert msg["Bcc"] is None
 
 
 def test_recipient_without_address_is_left_off_to() -> None:
     nameless = Draft(**{**DRAFT.__dict__, "to": (Party("Mark Olsen, VP Sales"),)})
-    msg = _parse(as_eml(nameless))
+    msg = parse_eml(as_eml(nameless))
     assert msg["To"] is None
     assert "Mark Olsen, VP Sales" in render_output(nameless, "text").decode()
 
@@ -96,7 +87,7 @@ def test_cli_output_file_refuses_overwrite(tmp_path: Path) -> None:
     runner = CliRunner()
     first = runner.invoke(cli, ["email", HOSPITAL, "-o", str(out)])
     assert first.exit_code == 0, first.output
-    assert _parse(out.read_bytes())["X-Unsent"] == "1"  # format inferred from .eml
+    assert parse_eml(out.read_bytes())["X-Unsent"] == "1"  # format inferred from .eml
     before = out.read_bytes()
     again = runner.invoke(cli, ["email", HOSPITAL, "-o", str(out)])
     assert again.exit_code == 2

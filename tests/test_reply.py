@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,7 @@ from drafter.errors import InputError
 from drafter.output import render_output
 from drafter.pipeline import Request, load_case
 from drafter.reply import MAX_BYTES, answers, parse_original, read_original
+from tests.conftest import parse_eml
 
 EXAMPLES = Path(drafter.__file__).parent / "examples"
 WITH_WORDS = EXAMPLES / "late-payroll.yaml"
@@ -51,12 +49,6 @@ DRAFT = Draft(
 )
 
 
-def _parse(data: bytes) -> EmailMessage:
-    msg = message_from_bytes(data, policy=default)
-    assert isinstance(msg, EmailMessage)
-    return msg
-
-
 def _eml(tmp_path: Path, data: bytes, name: str = "theirs.eml") -> Path:
     path = tmp_path / name
     path.write_bytes(data)
@@ -70,7 +62,7 @@ def _cli(*args: str) -> tuple[int, str, str]:
 
 def test_eml_reply_threads_under_theirs() -> None:
     reply = parse_original(THEIRS, "theirs.eml")
-    msg = _parse(render_output(DRAFT, "eml", reply=reply))
+    msg = parse_eml(render_output(DRAFT, "eml", reply=reply))
     assert msg["Subject"] == "Re: Payroll late AGAIN"  # RE: Re: becomes one Re:
     assert [a.addr_spec for a in msg["To"].addresses] == ["hannah.okoye@copperkettle.example"]
     assert msg["In-Reply-To"] == "<CAx123@mail.copperkettle.example>"
@@ -122,7 +114,7 @@ def test_references_fall_back_to_in_reply_to_and_are_capped() -> None:
     assert len(long.chain) == 20
     assert long.chain[0] == "<id0@x.example>"
     assert long.chain[-1] == "<CAx123@mail.copperkettle.example>"
-    msg = _parse(render_output(DRAFT, "eml", reply=long))
+    msg = parse_eml(render_output(DRAFT, "eml", reply=long))
     assert str(msg["References"]).split() == list(long.chain)
 
 
@@ -143,7 +135,7 @@ def test_cli_email_reply_to(tmp_path: Path) -> None:
     theirs = _eml(tmp_path, THEIRS)
     code, out, _ = _cli("email", str(WITH_WORDS), "--reply-to", str(theirs), "-f", "eml")
     assert code == 0
-    msg = _parse(out.encode())
+    msg = parse_eml(out.encode())
     assert msg["In-Reply-To"] == "<CAx123@mail.copperkettle.example>"
     assert msg["X-Unsent"] == "1"
     code, out, _ = _cli("email", str(WITH_WORDS), "--reply-to", str(theirs), "-f", "json")
@@ -163,7 +155,7 @@ def test_no_message_id_still_replies_without_in_reply_to(tmp_path: Path) -> None
     theirs = _eml(tmp_path, raw)
     code, out, err = _cli("email", str(WITH_WORDS), "--reply-to", str(theirs), "-f", "eml")
     assert code == 0
-    msg = _parse(out.encode())
+    msg = parse_eml(out.encode())
     assert msg["Subject"] == "Re: Payroll late AGAIN"
     assert msg["In-Reply-To"] is None
     assert "has no Message-ID" in err and "Traceback" not in err
@@ -240,17 +232,17 @@ def test_batch_uses_the_reply_to_eml_beside_a_case(tmp_path: Path) -> None:
     args = ["batch", str(one / "case.yaml"), str(two), "-o", str(out), "-f", "eml"]
     result = CliRunner().invoke(cli, [*args, "--no-log", "--mode", "templates"])
     assert result.exit_code == 0, result.output
-    replied = _parse((out / "case" / "email.eml").read_bytes())
+    replied = parse_eml((out / "case" / "email.eml").read_bytes())
     assert replied["In-Reply-To"] == "<CAx123@mail.copperkettle.example>"
-    assert _parse((out / "b" / "email.eml").read_bytes())["In-Reply-To"] == (
+    assert parse_eml((out / "b" / "email.eml").read_bytes())["In-Reply-To"] == (
         "<CAb@mail.copperkettle.example>"
     )
-    assert _parse((out / "a" / "email.eml").read_bytes())["In-Reply-To"] is None
-    assert _parse((out / "case" / "agenda.eml").read_bytes())["In-Reply-To"] is None
+    assert parse_eml((out / "a" / "email.eml").read_bytes())["In-Reply-To"] is None
+    assert parse_eml((out / "case" / "agenda.eml").read_bytes())["In-Reply-To"] is None
     _eml(one, THEIRS.replace(b"CAx123", b"CAnew"), "reply-to.eml")  # a new message: redrafted
     again = CliRunner().invoke(cli, [*args, "--no-log", "--mode", "templates"])
     assert again.exit_code == 0, again.output
-    replied = _parse((out / "case" / "email.eml").read_bytes())
+    replied = parse_eml((out / "case" / "email.eml").read_bytes())
     assert replied["In-Reply-To"] == "<CAnew@mail.copperkettle.example>"
 
 

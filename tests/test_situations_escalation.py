@@ -5,9 +5,6 @@ and as an .eml addressed to the decider."""
 from __future__ import annotations
 
 import re
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -20,6 +17,7 @@ from drafter.drafts import Draft
 from drafter.eml import as_eml
 from drafter.render import RenderOptions, render
 from drafter.resources import examples
+from tests.conftest import parse_eml
 
 EXAMPLES = examples()
 
@@ -299,27 +297,21 @@ def test_tone_changes_the_note_visibly() -> None:
 # --- the .eml -------------------------------------------------------------------------------
 
 
-def _parse(data: bytes) -> EmailMessage:
-    msg = message_from_bytes(data, policy=default)
-    assert isinstance(msg, EmailMessage)
-    return msg
-
-
 def test_escalation_eml_is_addressed_to_the_decider_with_date_and_message_id() -> None:
     c = case(to_email="mark.olsen@goldenmill.example")
     d = note(c)
     assert d.to[0].email == "mark.olsen@goldenmill.example"
-    msg = _parse(as_eml(d))
+    msg = parse_eml(as_eml(d))
     [to] = msg["To"].addresses
     assert (to.display_name, to.addr_spec) == ("Mark Olsen", "mark.olsen@goldenmill.example")
     assert parsedate_to_datetime(msg["Date"]).tzinfo is not None
     assert re.fullmatch(r"<[^<>@\s]+@goldenmill\.example>", msg["Message-ID"])
-    assert _parse(as_eml(d))["Message-ID"] != msg["Message-ID"]
+    assert parse_eml(as_eml(d))["Message-ID"] != msg["Message-ID"]
 
 
 def test_eml_without_a_sender_address_gets_a_safe_message_id_domain() -> None:
     c = case("sender:\n  name: Sam Ortiz\n  company: Golden Mill Supply\n")
-    msg = _parse(as_eml(render("email", c)))
+    msg = parse_eml(as_eml(render("email", c)))
     assert msg["Message-ID"].endswith("@drafter.invalid>")
     assert msg["Date"] is not None
     assert msg["To"] is None  # the customer has no address in this case
