@@ -59,6 +59,11 @@ class Artifact:
         """The model's instructions, in ``prompts/``."""
         return f"system/{self.kind}.j2"
 
+    @property
+    def replies(self) -> bool:
+        """Whether its drafts can reply in the customer's thread: letters addressed to them."""
+        return self.letter and self.audience == "customer"
+
     def drafts_from(self, case: Case) -> bool:
         """Whether ``case`` has what this artifact is drafted from."""
         return self.requires is None or getattr(case, self.requires) is not None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
+from drafter.artifacts import artifact
 from drafter.batchfiles import (
     MANIFEST,
     clean,
@@ -35,7 +36,6 @@ from drafter.casefile import read_bytes
 from drafter.drafts import Kind
 from drafter.errors import DrafterError, InputError
 from drafter.output import EXTENSIONS, Format, write_atomic
-from drafter.reply import answers
 
 T = TypeVar("T")
 
@@ -114,7 +114,8 @@ def draft_case(
     clean(folder)
     manifest = read_manifest(folder)
     for kind in kinds:
-        key = job_key(case_bytes, kind, {**settings, **replied} if answers(kind) else settings)
+        answered = {**settings, **replied} if artifact(kind).replies else settings
+        key = job_key(case_bytes, kind, answered)
         target = folder / f"{kind}{EXTENSIONS[fmt]}"
         if done(folder, manifest.get(kind), key, target.name):
             result.statuses[kind] = "skipped"

@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from drafter.artifacts import artifact
 from drafter.case import Case, Tone
 from drafter.casefile import load_case as _load_case
 from drafter.casefile import parse_case, read_bytes
@@ -21,7 +22,6 @@ from drafter.drafts import KINDS, Draft, Kind
 from drafter.errors import DrafterError, InputError
 from drafter.output import Format, render_output
 from drafter.render import RenderOptions, render
-from drafter.reply import answers
 from drafter.settings import LLMSettings, choose, resolve
 
 if TYPE_CHECKING:
@@ -278,7 +278,7 @@ def produce(
         report = check_draft(draft, request.case).to_dict()
     if fmt == "json":
         meta["checks"] = report
-    reply = request.reply if request.reply is not None and answers(kind) else None
+    reply = request.reply if request.reply is not None and artifact(kind).replies else None
     if reply is not None:
         notices += [f"{kind}: {text}" for text in reply.notices]
     data, unformatted = _formatted(draft, fmt, meta, reply)

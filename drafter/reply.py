@@ -18,8 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from drafter.artifacts import artifact
-from drafter.drafts import Draft, Kind, Party
+from drafter.drafts import Draft, Party
 from drafter.eml import check_address, one_line, strip_controls
 from drafter.errors import InputError
 
@@ -41,12 +40,6 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _SPACES = re.compile(r"[ \t\r\n\f]+")
 """HTML's white space (not the no-break space), which renders as one space."""
 _QUOTED_START = re.compile(r"^(?:>|-{2,}\s*Original Message\s*-{2,}|On .{0,300} wrote:$)", re.I)
-
-
-def answers(kind: Kind) -> bool:
-    """Whether drafts of ``kind`` can reply to the customer: letters addressed to them."""
-    spec = artifact(kind)
-    return spec.letter and spec.audience == "customer"
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 import drafter
+from drafter.artifacts import artifact
 from drafter.batchfiles import reply_file
 from drafter.cli import cli
 from drafter.drafts import Draft, Party
 from drafter.errors import InputError
 from drafter.output import render_output
 from drafter.pipeline import Request, load_case
-from drafter.reply import MAX_BYTES, answers, parse_original, read_original
+from drafter.reply import MAX_BYTES, parse_original, read_original
 from tests.conftest import parse_eml
 
 EXAMPLES = Path(drafter.__file__).parent / "examples"
@@ -145,7 +146,8 @@ def test_cli_email_reply_to(tmp_path: Path) -> None:
 
 
 def test_only_letters_to_the_customer_take_reply_to() -> None:
-    assert answers("email") and not answers("agenda") and not answers("escalation")
+    assert artifact("email").replies and artifact("followup").replies
+    assert not artifact("agenda").replies and not artifact("escalation").replies
     code, _, err = _cli("agenda", str(WITH_WORDS), "--reply-to", "x.eml")
     assert code == 2 and "No such option '--reply-to'" in err
 

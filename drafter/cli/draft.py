@@ -21,7 +21,6 @@ from drafter.cli.options import (
     reply_to_option,
 )
 from drafter.output import EXTENSIONS, Format
-from drafter.reply import answers
 
 if TYPE_CHECKING:
     from drafter.pipeline import Produced, Request
@@ -114,7 +113,7 @@ Examples:
             click.echo(f"wrote {target}", err=True)
         produced.written(target)
 
-    if answers(kind):
+    if artifact(kind).replies:
         command.params.append(reply_to_option())
     return command
 
