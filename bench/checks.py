@@ -6,6 +6,7 @@ Run from the repository root (offline, a few seconds):
     python bench/checks.py              # the tuning part: tests/data/labelled/<kind>/
     python bench/checks.py --heldout    # the held-out fifth: tests/data/labelled/heldout/<kind>/
     python bench/checks.py --kind email -v   # also list every miss
+    python bench/checks.py --corpus DIR      # any folder laid out the same way (DIR/<kind>/)
 
 Each draft is checked exactly as `drafter check DRAFT --case CASE --kind KIND` would check it.
 A bad draft counts as caught when any rule fires; the table shows, per planted category,
@@ -118,10 +119,13 @@ def table(kind: str, scored: list[Scored], verbose: bool) -> tuple[int, int, int
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--heldout", action="store_true", help="score the held-out fifth")
+    parser.add_argument(
+        "--corpus", type=Path, help="score DIR/<kind>/ instead (e.g. a held-out set kept outside)"
+    )
     parser.add_argument("--kind", choices=KINDS, action="append", help="only these kinds")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = parser.parse_args()
-    base = CORPUS / "heldout" if args.heldout else CORPUS
+    base = args.corpus or (CORPUS / "heldout" if args.heldout else CORPUS)
     totals = [0, 0, 0, 0]
     for kind in args.kind or KINDS:
         scored = score(base / kind, kind)
@@ -131,7 +135,8 @@ def main() -> int:
         for i, n in enumerate(table(kind, scored, args.verbose)):
             totals[i] += n
     bad, caught, good, flagged = totals
-    print(f"\n{'held-out' if args.heldout else 'tuning'} part: {bad + good} drafts")
+    part = str(args.corpus) if args.corpus else "held-out part" if args.heldout else "tuning part"
+    print(f"\n{part}: {bad + good} drafts")
     print(f"recall {percent(caught, bad)}, false alarms {percent(flagged, good)}")
     return 0
 

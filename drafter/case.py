@@ -89,7 +89,10 @@ Situation = Literal["incident", "lost", "deal", "personal"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, coerce_numbers_to_str=True, defer_build=True
+    )
+    """Built once, with the ``Case`` that holds them: each part's own validator is not needed."""
 
 
 class Customer(_Model):

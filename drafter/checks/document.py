@@ -20,6 +20,13 @@ NEGATION_WORDS = 12
 this note to talk about your renewal'."""
 
 
+LEAD_IN_WORDS = 6
+"""A heading this short ('What I'm not doing') negates the list items under it."""
+
+
+_LIST_MARK = re.compile(r"\s*(?:[-*•\u2013\u2014]|\d+[.)])\s")
+
+
 QUOTE_CHARS = 10
 """A quoted piece this long, found in the customer's words, is their question, not an ask."""
 
@@ -135,7 +142,26 @@ class Doc:
         """Is the match negated: 'no pricing', 'won't discuss renewals', 'upgrades are not…'?"""
         before = CLAUSE_BREAK.split(self.flow[max(0, m.start() - 200) : m.start()])[-1]
         near = " ".join(before.split()[-NEGATION_WORDS:])
-        return bool(_NEGATION.search(near) or _NEGATED_AFTER.match(self.flow, m.end()))
+        if _NEGATION.search(near) or _NEGATED_AFTER.match(self.flow, m.end()):
+            return True
+        lead = self._lead_in(m.start())
+        return bool(lead and _NEGATION.search(lead))
+
+    def _lead_in(self, pos: int) -> str:
+        """The short heading a line hangs from: 'What I won't do: talk about renewal', or
+        the line above a list item ('What I'm not doing' over '* Talking about renewal')."""
+        line_start = self.flow.rfind("\n", 0, pos) + 1
+        line = self.flow[line_start:pos]
+        if ":" in line:
+            head = line.split(":", 1)[0]
+            return head if len(head.split()) <= LEAD_IN_WORDS else ""
+        if not _LIST_MARK.match(line):
+            return ""
+        lines = self.flow[:line_start].rstrip("\n").split("\n")
+        while lines and _LIST_MARK.match(lines[-1]):
+            lines.pop()
+        head = lines[-1].strip() if lines else ""
+        return head if len(head.split()) <= LEAD_IN_WORDS else ""
 
     def sentence_has(self, pattern: re.Pattern[str], pos: int, *, and_next: bool = False) -> bool:
         """Does ``pattern`` occur in the sentence around ``pos`` (and, ``and_next``, the one

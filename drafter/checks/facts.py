@@ -61,9 +61,16 @@ DATE = re.compile(
     rf"|\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTH})\b\.?(?:,?\s+(?P<y1>\d{{4}})\b)?"
     rf"|\b(?P<m2>{_MONTH})\b\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y2>\d{{4}})\b)?"
     rf"|\b(?P<m3>{_MONTH})\b\.?,?\s+(?P<y3>\d{{4}})\b"
-    r"|\b(?P<sa>\d{1,2})/(?P<sb>\d{1,2})/(?P<sy>\d{4}|\d{2})\b",
+    r"|\b(?P<sa>\d{1,2})/(?P<sb>\d{1,2})/(?P<sy>\d{4}|\d{2})\b"
+    rf"|\b(?:by|before|until|till|in|from|ahead of|(?:the )?(?:end|start|middle) of|early|late|mid)"
+    rf"[- ](?P<m4>{_MONTH})\b(?!\.?,?\s*\d)",
     re.IGNORECASE,
 )
+"""A date as written: ISO, '15 December 2026', 'Dec 15', 'March 2027', '3/15/27', or a month
+as a deadline or time ('by March', 'the end of February')."""
+
+
+_BARE_MONTH = re.compile(rf"\b{_MONTH}\b", re.IGNORECASE)
 
 
 _BARE_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -100,7 +107,7 @@ def date_refs(m: re.Match[str]) -> list[DateRef]:
         year = int(m["sy"]) + (2000 if len(m["sy"]) == 2 else 0)
         a, b = int(m["sa"]), int(m["sb"])
         return [(year, a, b), (year, b, a)]
-    month = _MONTHS[(m["m1"] or m["m2"] or m["m3"])[:3].lower()]
+    month = _MONTHS[(m["m1"] or m["m2"] or m["m3"] or m["m4"])[:3].lower()]
     stated_year = m["y1"] or m["y2"] or m["y3"]
     day = m["d1"] or m["d2"]
     return [(int(stated_year) if stated_year else None, month, int(day) if day else None)]
@@ -172,6 +179,7 @@ def case_facts(case: Case) -> Facts:
         numbers |= numbers_in(s)
         percents |= {float(m[1]) for m in PERCENT.finditer(s)}
         dates |= {ref for m in DATE.finditer(s) for ref in date_refs(m)}
+        dates |= {(None, _MONTHS[m[0][:3].lower()], None) for m in _BARE_MONTH.finditer(s)}
         years |= {int(y) for y in _BARE_YEAR.findall(s)}
     years |= {y for y, _, _ in dates if y}
     needs = case.escalation.needs if case.escalation else []

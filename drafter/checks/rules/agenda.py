@@ -30,7 +30,7 @@ lone clock reading ("0:10" is ten minutes; "10:00" a start time)."""
 
 _LEAD = re.compile(
     rf"^[(\[]?(?:{_BOX}|(?P<a>\d{{1,3}})\s*[-\u2013]\s*(?P<b>\d{{1,3}}))[)\]]?"
-    r"(?:\s*[|:\u00b7\u2013\u2014-]\s*|\s+)(?P<text>\S.*)$",
+    r"(?:\s*[|:.\u00b7\u2013\u2014-]\s*|\s+)(?P<text>\S.*)$",
     re.IGNORECASE,
 )
 """An item led by its box: "0:02-0:06  Our account", "5 min  Thanks", "00-02 Thanks"."""
@@ -41,6 +41,7 @@ _PLAIN_BOX = re.sub(r"\(\?P<\w+>", "(?:", _BOX.rsplit("|", 1)[0])
 _TRAIL = re.compile(
     rf"(?:^|[\s(\[\u2013\u2014:\u00b7|,-])\(?(?P<end>{_PLAIN_BOX})\)?\.?$"
     rf"|\s[\u2013\u2014-]\s*(?P<dash>{_PLAIN_BOX})(?=[.;:,)]?(?:\s|$))"
+    rf"|,\s*(?P<comma>{_PLAIN_BOX})(?=[.;:]?(?:\s|$))"
     rf"|\((?P<paren>{_PLAIN_BOX}|0:\d{{2}})\)|\[(?P<bracket>[^\[\]]{{0,40}}?(?:{_PLAIN_BOX})[^\[\]]{{0,40}})\]",
     re.IGNORECASE,
 )
@@ -125,7 +126,7 @@ def _line(line: str) -> Item | None:
     if m := _LEAD.match(text):
         return Item(m["text"], indent, _minutes(m), True, marker, [])
     if (m := _TRAIL.search(text)) and (
-        box := _IN_BOX.search(m["end"] or m["dash"] or m["paren"] or m["bracket"])
+        box := _IN_BOX.search(m["end"] or m["dash"] or m["comma"] or m["paren"] or m["bracket"])
     ):
         return Item(text, indent, _minutes(box), True, marker, [])
     return Item(text, indent, None, False, marker, []) if marker else None
@@ -205,7 +206,7 @@ _WORK_TOGETHER = re.compile(
 
 _PURPOSE = re.compile(
     r"(?<!\w)(?:purpose|goal|objective|aim|why\b(?: we(?:'re| are) meeting)?"
-    r"|(?:is|are) (?:only |simply |just |here )?(?:to|about)|so (?:that )?we can)\b",
+    r"|(?:is|are) (?:only |simply |just |here )?(?:to|about|for)|so (?:that )?we can)\b",
     re.IGNORECASE,
 )
 
@@ -292,7 +293,8 @@ def _agenda_timeboxes(doc: Doc) -> list[Violation]:
 
 _LISTEN = re.compile(
     r"(?<!\w)(?:listen\w*|hear\w*|tell us|in your (?:own )?words|you first|floor is yours"
-    r"|(?:what|anything) (?:else )?(?:did|have|has|do) (?:we|I) (?:miss|get wrong|overlook)"
+    r"|(?:what|anything) (?:else )?(?:did|have|has|do) (?:we|I) (?:miss(?:ed)?|get wrong"
+    r"|got wrong|overlook(?:ed)?)"
     r"|(?:what|anything) (?:else )?(?:we|I)(?: have| are)? (?:missed|missing|overlooked)"
     r"|what else (?:we|I) got wrong|what (?:else )?(?:do )?(?:we|I) need to (?:know|hear))\b",
     re.IGNORECASE,

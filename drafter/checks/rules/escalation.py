@@ -186,7 +186,7 @@ _TO_MANAGER = re.compile(
     r"(?<!\w)(?:decision|decide|approv\w*|agree\w*|back(?:ing)?|support|sign[- ]?off|go-ahead"
     r"|budget|attention|authori[sz]\w*|let me know|questions?|(?:from|of|ask) you"
     r"|as you (?:know|asked|requested|may know)|you (?:asked|will see|may recall|will recall)"
-    r"|your (?:call|steer|help|input|view|guidance|signature|okay|ok)"
+    r"|your (?:call|steer|help|input|view|guidance|signature|okay|ok|answer|reply|response|say-so)"
     r"|(?:can|could|would|will) you|if you (?:want|wish|prefer|agree|'d like|would like|have)"
     r"|you (?:could|can|would|will|may) (?:approve|decide|confirm|back|sign|agree|release|fund))\b",
     re.IGNORECASE,

@@ -59,7 +59,10 @@ _ASK_CUE = re.compile(
     r"|(?:I|we)(?:'d| would) (?:like|love|welcome|value|appreciate) (?:a|an|some|the chance"
     r"|the opportunity|it|\d+)|(?:I|we)(?:'d| would) be (?:grateful|glad) (?:for|if)"
     r"|(?:I|we) need (?:your|you to)|(?:I|we) (?:propose|suggest)|my (?:one |only )?(?:request"
-    r"|ask)|ask (?:you )?for)\b",
+    r"|ask|question)|ask (?:you )?for(?! (?:very )?little| nothing| much| no more)"
+    r"|(?:all|what|the (?:one|only) thing) (?:I|we)(?:'m| am|'re"
+    r"| are) (?:after|asking|hoping for)|would be (?:welcome|very welcome|appreciated)"
+    r"|if you (?:were|are|'re) willing)\b",
     re.IGNORECASE,
 )
 """What makes a sentence an ask, direct or indirect ('I would like to know whether…')."""
@@ -263,12 +266,35 @@ def _name_words(doc: Doc) -> set[str]:
     }
 
 
+def _full_names(doc: Doc) -> list[list[str]]:
+    """Each person's name as its words, when it has two or more ('Renee Park')."""
+    case = doc.case
+    people = [case.customer.name, case.sender.name, case.customer.manager or ""]
+    people += [case.handover_to.name] if case.handover_to else []
+    people += [case.escalation.to or ""] if case.escalation else []
+    names = (_WORDS.findall(p.split(",")[0]) for p in people)
+    return [words for words in names if len(words) >= 2]
+
+
+def _misspelt_in_pairs(doc: Doc) -> Iterator[tuple[re.Match[str], str]]:
+    """A short name misspelt beside the rest of the person's name: 'Renee Parks' for Renee
+    Park, 'Priyanka Rau' for Priyanka Rao (alone, a short name is too close to words)."""
+    for words in _full_names(doc):
+        for i, name in enumerate(words[:2]):
+            other = words[1 - i]
+            slot = r"([A-Z][\w-]*)"
+            pair = rf"\b{re.escape(other)} {slot}\b" if i else rf"\b{slot} {re.escape(other)}\b"
+            for m in re.finditer(pair, doc.flow):
+                if _near(m[1], name, plural=True):
+                    yield m, name
+
+
 @lru_cache(maxsize=4096)
-def _near(word: str, name: str) -> bool:
+def _near(word: str, name: str, plural: bool = False) -> bool:
     """Is ``word`` a misspelling of ``name``: same first letter, one edit away (two for a
-    long name), and neither the name itself nor its plural?"""
+    long name), and neither the name itself nor (unless ``plural``) its plural?"""
     limit = 1 if len(name) <= 7 else 2
-    inflected = word in (f"{name}s", f"{name}es")  # 'the Harborviews', 'Hospitals'
+    inflected = not plural and word in (f"{name}s", f"{name}es")  # 'the Harborviews'
     if inflected or word == name or word[0] != name[0] or abs(len(word) - len(name)) > limit:
         return False
     previous = list(range(len(name) + 1))
@@ -300,6 +326,10 @@ def _names_spelt(doc: Doc) -> list[Violation]:
             continue
         name = next((n for n in names if _near(word, n)), None)
         if name:
+            found[word] = violation("names-spelt", f"{word} (the case: {name})")
+    for m, name in _misspelt_in_pairs(doc):
+        word = m[1]
+        if word not in found and word.lower() not in known and not doc.copied(m):
             found[word] = violation("names-spelt", f"{word} (the case: {name})")
     return list(found.values())
 

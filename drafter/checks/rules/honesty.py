@@ -21,7 +21,10 @@ _PITCH = (
     r"|(?:introduce|introducing|launch|launching) (?:you to )?our|add-ons?"
     r"|(?:put|place|present) (?:our|the) [\w -]{1,40}? in front of|pitch(?:ing)?"
     r"|price (?:cut|reduction|break|match)s?|(?:special|better|lower|best|reduced|discounted"
-    r"|preferential) prices?|(?:\d+% )?(?:reduction|rebate) (?:on|in|off)"
+    r"|preferential) (?:prices?|rates?|pricing|terms)|(?:\d+% )?(?:reduction|rebate) (?:on|in|off)"
+    r"|(?:new|revised|multi-year|better|special) (?:[\w-]+ )?pricing"
+    r"|(?:open|lead|start) (?:the \w+ )?with (?:our|a|the) (?:[\w-]+ ){0,3}(?:offer|proposal|pitch"
+    r"|pricing|package)"
 )
 """A pitch in any artifact: products, upgrades, packages, discounts."""
 
@@ -89,7 +92,9 @@ def _disparaging(doc: Doc) -> re.Pattern[str] | None:
         rf"(?<!\w)(?:(?:better|stronger|safer|smarter|wiser|superior|right|obvious|proven)"
         rf" (?:\w+ )?(?:than|over|to) (?:\w+ )?(?:{rival})|unlike (?:\w+ )?(?:{rival})"
         rf"|(?:{rival})(?: \w+)? (?:can't|cannot|won't|doesn't|does not|lacks?|has no"
-        rf"|is (?:weaker|behind|unproven|risky|riskier|slower|cheaper for a reason)))\b",
+        rf"|is (?:weaker|behind|unproven|risky|riskier|slower|cheaper for a reason))"
+        rf"|(?:{rival})(?: \w+)? (?:has|have|had) (?:struggled|failed|had (?:trouble|problems"
+        rf"|issues))|(?:a generation|years|well|far|way) behind (?:ours|us|what we))\b",
         re.IGNORECASE,
     )
 
@@ -131,7 +136,7 @@ _EXCUSES = re.compile(
     r"|could(?:n't| not) have been (?:prevented|avoided|foreseen)"
     r"|(?:unusually|exceptionally|particularly|extremely|incredibly) (?:busy|hectic|stretched)"
     r"|short[- ]staffed|under[- ]?staffed|(?:there was|we had) (?:no|not enough|too little) time"
-    r"|you (?:misunderstood|misread)"
+    r"|you (?:misunderstood|misread)|in (?:all )?fairness|to be fair"
     r"|(?:you|your \w+) (?:should|could|ought to) have (?:told|called|informed|let|raised|"
     r"contacted|checked|read|followed|asked|reported|flagged|noticed|ordered|known|escalated|"
     r"emailed|mentioned|said)|(?:you|your \w+) (?:failed|forgot|neglected) to"
@@ -157,14 +162,15 @@ _BLAME = re.compile(
 _THIRD_PARTY = (
     r"(?:our|the|a|an) (?:[\w-]+ ){0,2}?(?:suppliers?|vendors?|providers?|carriers?"
     r"|couriers?|manufacturers?|subcontractors?|contractors?|third[- ]part(?:y|ies)|partners?"
-    r"|hauliers?)"
+    r"|hauliers?|hosts?|hosting (?:company|firm|partner)s?|(?:firm|company|agency|outfit)s?"
+    r" (?:we|I) (?:were using|used|had|hired|chose|contracted|relied on))"
 )
 
 
 _SUPPLIER_BLAME = re.compile(
     rf"(?<!\w)(?:{_THIRD_PARTY})(?=(?:'s?)?(?: (?!and\b|or\b|we\b|I\b)[\w-]+){{0,4}}?"
     r" (?:had|has had|shipped|sent|pushed|released|caused|started|triggered|failed|broke"
-    r"|went down|missed"
+    r"|went down|missed|kept"
     r"|let us down|made|did not|didn't|was late|were late|suffered|experienced|dropped|lost)\b)"
     rf"|(?<!\w)(?:incident|outage|failure|fault|error|bug|problem|issue|delay|breach)s? (?:at|with"
     rf"|from|by|in|on the side of) (?:{_THIRD_PARTY})\b",
@@ -192,7 +198,9 @@ _DISOWNING = re.compile(
     r" (?:did|do|would do)|nobody (?:here|else) knew|no one (?:here|else)"
     r" (?:knew|would have)|had no business|not (?:\w+ )?(?:company )?policy"
     r"|before my time|I (?:wasn't|was not) (?:here|there|involved|responsible|around)"
-    rf"|(?:{_PREDECESSOR})(?:'s)? (?:fault|mistake|doing|error|problem))\b",
+    rf"|(?:{_PREDECESSOR})(?:'s)? (?:fault|mistake|doing|error|problem)"
+    rf"|(?:{_PREDECESSOR}) (?:\w+ )?(?:left|let|ignored|failed|forgot|dropped|oversold"
+    r"|mishandled|never|didn't|did not|promised))\b",
     re.IGNORECASE,
 )
 """Distancing the company from a failure: blaming the predecessor, hiding behind being new.
