@@ -188,7 +188,8 @@ _TO_MANAGER = re.compile(
     r"|as you (?:know|asked|requested|may know)|you (?:asked|will see|may recall|will recall)"
     r"|your (?:call|steer|help|input|view|guidance|signature|okay|ok|answer|reply|response|say-so)"
     r"|(?:can|could|would|will) you|if you (?:want|wish|prefer|agree|'d like|would like|have)"
-    r"|you (?:could|can|would|will|may) (?:approve|decide|confirm|back|sign|agree|release|fund))\b",
+    r"|you (?:could|can|would|will|may) (?:approve|decide|confirm|back|sign|agree|release|fund)"
+    r"|you(?:'ve| have)? (?:already )?(?:backed|approved|agreed|signed off|supported))\b",
     re.IGNORECASE,
 )
 """What the writer asks of the manager: the one 'you' an internal note may use."""

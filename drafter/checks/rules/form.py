@@ -50,16 +50,19 @@ _ASK_CUE = re.compile(
     r"\?|(?<!\w)(?:please (?!accept|know|be assured|forgive)\w+|let (?:me|us) know|could you"
     r"|would you|can you|will you|(?:call|ring|email|text|phone) me|write (?:to me|back)"
     r"|(?:just |simply )?reply (?:with|to (?:this|me)|and)|hit reply|get back to (?:me|us)"
-    r"|send (?:me|us)|tell me|drop me|book (?:a|some|time)|(?:pick|choose|suggest) a"
+    r"|send (?:me|us)|(?<!you have to )(?<!for you to )tell me|drop me|book (?:a|some|time)"
+    r"|(?:pick|choose|suggest) a"
     r"|are you (?:free|available|open)|would (?:it|that|this) (?:work|suit|be possible)"
     r"|if (?:you're|you are) (?:open|willing|free|available)|may I|can we|could we|shall we"
     r"|if you could|(?:it )?would (?:\w+ ){0,3}help (?:\w+ ){0,4}if you"
-    r"|(?:I|we)(?:'d| would) (?:like|love|want) to (?:meet|talk|speak|visit|come|sit|hear|call"
+    r"|(?:I|we)(?:'d| would) (?:(?:just|simply|really|only) )?(?:like|love|want) to"
+    r" (?:meet|talk|speak|visit|come|sit|hear|call"
     r"|set up|book|schedule|ask|arrange|invite|propose|suggest|find|know)"
     r"|(?:I|we)(?:'d| would) (?:like|love|welcome|value|appreciate) (?:a|an|some|the chance"
     r"|the opportunity|it|\d+)|(?:I|we)(?:'d| would) be (?:grateful|glad) (?:for|if)"
     r"|(?:I|we) need (?:your|you to)|(?:I|we) (?:propose|suggest)|my (?:one |only )?(?:request"
-    r"|ask|question)|ask (?:you )?for(?! (?:very )?little| nothing| much| no more)"
+    r"|ask|question)|(?:I|we)(?:'d| would)? ask (?:you )?for(?! (?:very )?little| nothing| much"
+    r"| no more)"
     r"|(?:all|what|the (?:one|only) thing) (?:I|we)(?:'m| am|'re"
     r"| are) (?:after|asking|hoping for)|would be (?:welcome|very welcome|appreciated)"
     r"|if you (?:were|are|'re) willing)\b",
@@ -77,7 +80,7 @@ _MEETING = re.compile(
 
 
 _REFERS_BACK = re.compile(
-    r"(?<!\w)(?:that|this|it|then|if so|whether|(?:a|which|what) (?:time|day|date|morning"
+    r"(?<!\w)(?:that|this|it|then|if so|whether|willing|(?:a|which|what) (?:time|day|date|morning"
     r"|afternoon|slot)|suits? you|works? for you)\b",
     re.IGNORECASE,
 )
