@@ -52,7 +52,8 @@ def _llm_table() -> type[BaseModel]:
         name: (kind | None, Field(default=None, **args))
         for name, (kind, args) in config_keys().items()
     }
-    return create_model("LLMConfig", __config__=ConfigDict(extra="forbid", frozen=True), **fields)
+    config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    return create_model("LLMConfig", __config__=config, **fields)
 
 
 if TYPE_CHECKING:
@@ -64,14 +65,15 @@ else:
 class Config(BaseModel):
     """Everything the config file may set."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    """Validators are built only when there is a file to validate (start-up time)."""
 
     sender: Sender | None = None
     signature: Text | None = None
     tone: Tone | None = None
     history: bool = True
     """Record every draft in the history log (``drafter log``)."""
-    llm: LLMConfig = LLMConfig()
+    llm: LLMConfig = Field(default_factory=LLMConfig.model_construct)
 
 
 class UserConfig:
@@ -93,7 +95,7 @@ class UserConfig:
         """The validated config; empty when the file does not exist (unless named explicitly)."""
         text = self._read()
         if text is None:
-            return Config()
+            return Config.model_construct()
         import tomllib  # only when there is a file to read
 
         try:
@@ -109,6 +111,8 @@ class UserConfig:
                 f"config file {self.path}: a number has more than "
                 f"{sys.get_int_max_str_digits():,} digits; no setting takes one that long."
             ) from None
+        if not data:
+            return Config.model_construct()
         try:
             return Config.model_validate(data)
         except ValidationError as exc:
