@@ -16,7 +16,8 @@ Per draft: case, artifact, route (model / repaired / template), seconds, tokens,
 the final draft passes the checks (as `drafter check` would judge it) and, when the model's
 draft was not used as is, the reasons. The summary gives the share of drafts the model
 wrote that were used (as written or repaired), the share that fell back to the template,
-and the number of final drafts that fail a check (the target is none).
+and the number of final drafts that fail a check (the target is none). ``--show`` prints
+every draft the model wrote that was used, to be read.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def main() -> int:
     parser.add_argument("--kind", action="append", help="only these artifacts")
     parser.add_argument("--repair-rounds", type=int, default=None)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per try")
+    parser.add_argument(
+        "--show", action="store_true", help="print every final draft the model wrote, to read"
+    )
     args = parser.parse_args()
 
     from drafter.artifacts import kinds_for
@@ -92,6 +96,8 @@ def main() -> int:
             )
             for reason in produced.reasons:
                 print(f"{'':<40}why: {reason[:150]}")
+            if args.show and produced.route != "template":
+                print("\n" + "\n".join(f"    | {line}" for line in text.splitlines()) + "\n")
             routes[produced.route] += 1
             if not report.ok:
                 failing.append(f"{Path(path).stem} {kind}")
