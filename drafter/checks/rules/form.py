@@ -227,12 +227,32 @@ def _no_repeats(doc: Doc) -> list[Violation]:
     for text in (doc.flow, doc.body):
         seen: set[str] = set()
         for said in _statements(text):
-            words = [w for w in _WORDS.findall(said.lower()) if not w.isdigit()]
-            key = " ".join(words)
-            if len(words) >= REPEAT_WORDS and key in seen and key not in found:
-                found[key] = violation("no-repeats", said)
-            seen.add(key)
+            keys = _keys(said)
+            for key in keys:
+                if key in seen and key not in found:
+                    found[key] = violation("no-repeats", said)
+            seen |= keys
     return list(found.values())
+
+
+PIECE_WORDS = 10
+"""A sentence inside a list item, or a clause after a semicolon, this long said again
+elsewhere is a repetition too (shorter ones may be a shared formula: 'owned by Support')."""
+
+
+_PIECE = re.compile(r"[^.!?;]+")
+
+
+def _keys(said: str) -> set[str]:
+    """How a statement is compared: whole, and by its long sentences and clauses."""
+
+    def key(text: str) -> str:
+        return " ".join(w for w in _WORDS.findall(text.lower()) if not w.isdigit())
+
+    whole = key(said)
+    keys = {whole} if len(whole.split()) >= REPEAT_WORDS else set()
+    pieces = (key(m[0]) for m in _PIECE.finditer(said))
+    return keys | {p for p in pieces if len(p.split()) >= PIECE_WORDS}
 
 
 _LIST_ITEM = re.compile(r"\s*(?:[-*•\u2013\u2014|]|\d)")

@@ -113,8 +113,9 @@ _YEARS_OF = re.compile(
 
 
 def _money_known(doc: Doc) -> frozenset[float]:
-    """The case's numbers, and its money over the case's own spans of years and months:
-    'USD 3.6 million in all' for 1.2 million a year on a three-year agreement."""
+    """The case's numbers, its money over the case's own spans of years and months ('USD 3.6
+    million in all' for 1.2 million a year on a three-year agreement), and the difference of
+    two of its amounts ('the recovery costs 13,000 more than the account brings in')."""
     spans = {12.0} | {
         float(_WORD_NUMBERS.get(m[1].lower(), 0) or m[1])
         for s in doc.facts.strings
@@ -124,6 +125,7 @@ def _money_known(doc: Doc) -> frozenset[float]:
         spans.add(float(doc.case.relationship_years))
     base = [float(n) for n in doc.facts.numbers if n >= 1000]
     derived = {v * k for v in base for k in spans} | {v / k for v in base for k in spans if k}
+    derived |= {abs(a - b) for a in base for b in base if a != b}
     return frozenset(float(n) for n in doc.facts.numbers) | frozenset(derived)
 
 

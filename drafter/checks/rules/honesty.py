@@ -129,7 +129,9 @@ _EXCUSES = re.compile(
     r"(?<!\w)(?:unfortunately|due to (?:\w+ ){0,2}circumstances|circumstances (?:beyond|outside)"
     r"|(?:beyond|outside|out of) (?:our|my) (?:control|hands)|unforeseen|unprecedented"
     r"|(?:mistakes|errors) (?:were|have been) made|sorry (?:that )?you (?:feel|felt)"
-    r"|(?:sorry|apologi[sz]e|regret) if|if (?:we|I) (?:have |may have |might have )?"
+    r"|(?:sorry|apologi[sz]e|regret) if"
+    r"|sorry (?:that )?you (?:came away |were left |ended up )?feeling"
+    r"|if (?:we|I) (?:have |may have |might have )?"
     r"(?:caused|upset|offended|disappointed)|inconvenien\w*|(?:may|might) have caused"
     r"|not (?:really |entirely )?(?:my|our) fault|through no fault|user error"
     r"|as you (?:may|might|will|probably|surely) (?:already )?(?:know|be aware|have heard|recall)"
@@ -189,7 +191,7 @@ _PREDECESSOR = (
 
 
 _DISOWNING = re.compile(
-    rf"(?<!\w)(?:(?:because|since|as|due to|thanks to) (?:of )?(?:{_PREDECESSOR})"
+    rf"(?<!\w)(?:(?:because|since|as|due to|thanks to|down to) (?:of )?(?:{_PREDECESSOR})"
     r"|down to (?:him|her|them)|(?:his|her) (?:legacy|doing|call|decision|idea|habit"
     r"|mistake|error|own way)(?![\w-])|(?:a|one) \w+ of (?:his|hers)\b"
     r"|one person's (?:call|decision"
@@ -199,8 +201,8 @@ _DISOWNING = re.compile(
     r" (?:knew|would have)|had no business|not (?:\w+ )?(?:company )?policy"
     r"|before my time|I (?:wasn't|was not) (?:here|there|involved|responsible|around)"
     rf"|(?:{_PREDECESSOR})(?:'s)? (?:fault|mistake|doing|error|problem)"
-    rf"|(?:{_PREDECESSOR}) (?:\w+ )?(?:left|let|ignored|failed|forgot|dropped|oversold"
-    r"|mishandled|never|didn't|did not|promised))\b",
+    rf"|(?:{_PREDECESSOR}) (?:\w+ ){{0,3}}?(?:left|let|ignored|failed|forgot|dropped|oversold"
+    r"|mishandled|never|didn't|did not|promised|wrote|sold|pushed|placed|booked))\b",
     re.IGNORECASE,
 )
 """Distancing the company from a failure: blaming the predecessor, hiding behind being new.
