@@ -171,6 +171,36 @@ def _one_ask(doc: Doc) -> list[Violation]:
     return [violation("one-ask", ask[0]) for ask in found if ask is not main]
 
 
+_OWN_SENTENCE = re.compile(
+    r"(?:I|we|our|my|you|your|it|this|that|they|their|he|she|would|could|will|can|may|shall"
+    r"|please|let|thank|thanks)\b",
+    re.IGNORECASE,
+)
+"""How a sentence the writer made of a case field starts: a subject, or a request."""
+
+
+@rule(
+    "whole-sentences",
+    "The ask and any gesture are written as sentences to the reader, not pasted from the case "
+    "as a bare line ('A short call before Friday.') (METHOD principles 6 and 7: give "
+    "something first, one ask).",
+    applies=letters,
+)
+def _whole_sentences(doc: Doc) -> list[Violation]:
+    def key(text: str) -> str:
+        return " ".join(_WORDS.findall(text.lower()))
+
+    fields = {key(f) for f in (doc.case.ask, *doc.case.give_first) if f}
+    found = []
+    for paragraph in _PARAGRAPH.split(doc.body):
+        line = paragraph.strip()
+        if "\n" in line or _LIST_ITEM.match(line) or _OWN_SENTENCE.match(line):
+            continue
+        if key(line) in fields:
+            found.append(violation("whole-sentences", line))
+    return found
+
+
 @rule(
     "no-deadline",
     "The ask sets no deadline the case does not set: 'confirm by Friday' is pressure "
