@@ -88,11 +88,10 @@ def main() -> int:
             seconds = time.perf_counter() - clock
             text = produced.data.decode("utf-8")
             report = check_text(kind, text, request.case)
-            tokens = _tokens(produced.summary)
             verdict = "pass" if report.ok else "FAIL " + ", ".join(report.failed)
             print(
                 f"{Path(path).stem:<28}{kind:<12}{produced.route:<10}{seconds:>6.1f}"
-                f"{tokens:>9}  {verdict}"
+                f"{produced.tokens:>9}  {verdict}"
             )
             for reason in produced.reasons:
                 print(f"{'':<40}why: {reason[:150]}")
@@ -117,15 +116,6 @@ def main() -> int:
     for name in failing:
         print(f"   FAILING: {name}")
     return 0
-
-
-def _tokens(summary: str | None) -> str:
-    """Prompt + completion tokens from the one-line usage summary ('-' with none)."""
-    if not summary:
-        return "-"
-    words = summary.replace(",", "").split()
-    numbers = [w for w in words if w.isdigit()]
-    return str(int(numbers[0]) + int(numbers[1])) if len(numbers) >= 2 else "-"
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ class Produced:
     """The route the draft took: the model's, the model's after repair, or the template."""
     reasons: tuple[str, ...] = ()
     """Why the route is not ``model`` when a model was used."""
+    tokens: int = 0
+    """Prompt and completion tokens of the model calls (0: drafted from templates)."""
 
     def written(self, target: str) -> None:
         """Note in the history log that the draft reached ``target`` (``-``: stdout)."""
@@ -323,6 +325,7 @@ def produce(
         history_id,
         route=outcome.route if outcome else "template",
         reasons=outcome.reasons if outcome else (),
+        tokens=outcome.usage.prompt_tokens + outcome.usage.completion_tokens if outcome else 0,
     )
 
 

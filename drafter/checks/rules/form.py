@@ -187,16 +187,13 @@ _OWN_SENTENCE = re.compile(
     applies=letters,
 )
 def _whole_sentences(doc: Doc) -> list[Violation]:
-    def key(text: str) -> str:
-        return " ".join(_WORDS.findall(text.lower()))
-
-    fields = {key(f) for f in (doc.case.ask, *doc.case.give_first) if f}
+    fields = {_key(f, numbers=True) for f in (doc.case.ask, *doc.case.give_first) if f}
     found = []
     for paragraph in _PARAGRAPH.split(doc.body):
         line = paragraph.strip()
         if "\n" in line or _LIST_ITEM.match(line) or _OWN_SENTENCE.match(line):
             continue
-        if key(line) in fields:
+        if _key(line, numbers=True) in fields:
             found.append(violation("whole-sentences", line))
     return found
 
@@ -273,15 +270,17 @@ elsewhere is a repetition too (shorter ones may be a shared formula: 'owned by S
 _PIECE = re.compile(r"[^.!?;]+")
 
 
+def _key(text: str, *, numbers: bool = False) -> str:
+    """Text compared by its words alone: case, punctuation and (unless ``numbers``) bare
+    numbers ignored."""
+    return " ".join(w for w in _WORDS.findall(text.lower()) if numbers or not w.isdigit())
+
+
 def _keys(said: str) -> set[str]:
     """How a statement is compared: whole, and by its long sentences and clauses."""
-
-    def key(text: str) -> str:
-        return " ".join(w for w in _WORDS.findall(text.lower()) if not w.isdigit())
-
-    whole = key(said)
+    whole = _key(said)
     keys = {whole} if len(whole.split()) >= REPEAT_WORDS else set()
-    pieces = (key(m[0]) for m in _PIECE.finditer(said))
+    pieces = (_key(m[0]) for m in _PIECE.finditer(said))
     return keys | {p for p in pieces if len(p.split()) >= PIECE_WORDS}
 
 
@@ -307,13 +306,19 @@ NAME_LETTERS = 5
 """Names shorter than this are too close to ordinary words to judge a misspelling by."""
 
 
+def _people(doc: Doc) -> list[str]:
+    """Every person the case names, as written ('Ellen Cho, COO' keeps its title)."""
+    case = doc.case
+    people = [case.customer.name, case.sender.name, case.customer.manager or ""]
+    people += [case.handover_to.name] if case.handover_to else []
+    people += [case.escalation.to or ""] if case.escalation else []
+    return people
+
+
 def _name_words(doc: Doc) -> set[str]:
     """The words of every name the case gives: the account, the people, the company."""
     case = doc.case
-    names = [case.account, case.customer.name, case.sender.name, case.sender.company]
-    names += [case.customer.salutation or "", case.customer.manager or ""]
-    names += [case.handover_to.name] if case.handover_to else []
-    names += [case.escalation.to or ""] if case.escalation else []
+    names = [case.account, case.sender.company, case.customer.salutation or "", *_people(doc)]
     return {
         w for n in names for w in _WORDS.findall(n) if len(w) >= NAME_LETTERS and w[0].isupper()
     }
@@ -321,11 +326,7 @@ def _name_words(doc: Doc) -> set[str]:
 
 def _full_names(doc: Doc) -> list[list[str]]:
     """Each person's name as its words, when it has two or more ('Renee Park')."""
-    case = doc.case
-    people = [case.customer.name, case.sender.name, case.customer.manager or ""]
-    people += [case.handover_to.name] if case.handover_to else []
-    people += [case.escalation.to or ""] if case.escalation else []
-    names = (_WORDS.findall(p.split(",")[0]) for p in people)
+    names = (_WORDS.findall(p.split(",")[0]) for p in _people(doc))
     return [words for words in names if len(words) >= 2]
 
 
